@@ -1,0 +1,43 @@
+"""Portal Verifikasi Pekerja Rentan — application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import CONFIGS, Config
+from portal.extensions import babel, csrf, db, limiter, login, migrate
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the app with `config_class`, or the class named by PORTAL_ENV (development)."""
+    if config_class is None:
+        config_class = CONFIGS[os.environ.get("PORTAL_ENV", "development")]
+    if hasattr(config_class, "check"):
+        config_class.check()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(__name__, template_folder=os.path.join(root, "templates"),
+                static_folder=os.path.join(root, "static"), instance_path=os.path.join(root, "instance"))
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(root, "migrations"))
+    login.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from portal import web
+    babel.init_app(app, locale_selector=web.locale)
+    web.init_app(app)
+
+    from portal.auth import bp as auth_bp
+    from portal.queue import bp as queue_bp
+    from portal.county import bp as county_bp
+    from portal.admin import bp as admin_bp
+    for bp in (auth_bp, queue_bp, county_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    from portal import cli
+    cli.init_app(app)
+    return app

@@ -1,0 +1,42 @@
+"""Command-line tasks: `flask --app wsgi demo`, `flask --app wsgi seed`."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask, current_app
+
+from portal.domain import demo, reference
+from portal.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(seed_command)
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Insert the default OPDs, categories, reject reasons and regions that are missing."""
+    reference.seed(db.session)
+    db.session.commit()
+    click.echo("Data rujukan siap.")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when workers already exist.")
+@click.option("--size", default=demo.RECEIVED, show_default=True, help="How many workers.")
+def demo_command(if_empty: bool, size: int) -> None:
+    """Fill the database with synthetic demo data and demo accounts."""
+    if not demo.is_empty(db.session):
+        if if_empty:
+            click.echo("Database sudah berisi data; demo tidak dimuat ulang.")
+            return
+        raise click.ClickException("Database sudah berisi data pekerja. Pakai database kosong.")
+    started = time.perf_counter()
+    password = current_app.config["DEMO_PASSWORD"]
+    n = demo.load(db.session, password, current_app.config["PASSWORD_HASH_METHOD"], size)
+    db.session.commit()
+    click.echo(f"Demo: {n} pekerja dalam {time.perf_counter() - started:.1f} detik.")
+    click.echo(f"Akun: admin, supervisor, bpjs, dan satu verifikator per OPD (mis. dinsos, kesra, "
+               f"damkar); kata sandi: {password}")

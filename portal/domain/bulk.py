@@ -1,0 +1,45 @@
+"""Bulk approval: which rows a request means, written down exactly before anyone confirms."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.domain import N_, queries
+from portal.domain.transitions import Invalid
+from portal.models import Worker
+
+APPROVABLE = ("pending", "on_hold")
+LIMIT = 5000
+
+
+def candidates(session: Session, opd_id: int, ids: list[int] | None, status: str, q: str) -> list[tuple[int, int]]:
+    """(id, version) of the approvable workers of one OPD: those in `ids`, or (ids None) every
+    one matching the queue filter."""
+    if ids is None:
+        stmt = queries.matching(opd_id, status, q)
+    else:
+        stmt = select(Worker).where(Worker.opd_id == opd_id, Worker.id.in_(ids))
+    stmt = stmt.where(Worker.verification.in_(APPROVABLE)).order_by(Worker.full_name, Worker.id)
+    rows = session.execute(stmt.with_only_columns(Worker.id, Worker.version).limit(LIMIT + 1)).all()
+    if len(rows) > LIMIT:
+        raise Invalid(N_("Terlalu banyak baris sekaligus (lebih dari %(max)d). Persempit saringan."), max=LIMIT)
+    return [(i, v) for i, v in rows]
+
+
+def encode(items: list[tuple[int, int]]) -> str:
+    return ",".join(f"{i}:{v}" for i, v in items)
+
+
+def decode(text: str) -> list[tuple[int, int]]:
+    """Parse "id:version,…"; refuse anything else."""
+    items = []
+    for part in filter(None, (text or "").split(",")):
+        worker_id, _, version = part.partition(":")
+        if not (worker_id.isdigit() and version.isdigit()):
+            raise Invalid(N_("Daftar baris yang dikonfirmasi tidak sah. Ulangi pilihan."))
+        items.append((int(worker_id), int(version)))
+    if not items:
+        raise Invalid(N_("Tidak ada baris yang dapat disetujui."))
+    if len(items) > LIMIT:
+        raise Invalid(N_("Terlalu banyak baris sekaligus (lebih dari %(max)d). Persempit saringan."), max=LIMIT)
+    return items

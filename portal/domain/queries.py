@@ -1,0 +1,69 @@
+"""Read-side questions the screens ask: a page of an OPD's queue, a worker's history."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from portal.domain import tallies
+from portal.domain.states import VERIFICATION
+from portal.models import Event, Worker
+
+STATUS_FILTERS = ("pending", "on_hold", "approved", "rejected", "all")
+
+
+@dataclass
+class Page:
+    items: list[Worker]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.total else 0
+
+
+def matching(opd_id: int, status: str, q: str) -> Select:
+    """Workers of one OPD in `status` ('all' for every one) whose name contains or whose NIK
+    starts with `q`."""
+    stmt = select(Worker).where(Worker.opd_id == opd_id)
+    if status in VERIFICATION:
+        stmt = stmt.where(Worker.verification == status)
+    q = q.strip()
+    if q.isdigit():
+        stmt = stmt.where(Worker.nik.startswith(q, autoescape=True))
+    elif q:
+        stmt = stmt.where(func.lower(Worker.full_name).contains(q.lower(), autoescape=True))
+    return stmt
+
+
+def queue_page(session: Session, opd_id: int, status: str, q: str, number: int, size: int) -> Page:
+    """One page of an OPD's queue: pending names first, then by name. Without a search the
+    total comes from the kept tallies, not a count over workers."""
+    stmt = matching(opd_id, status, q)
+    if q.strip():
+        total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    else:
+        figures = tallies.for_opd(session, opd_id)
+        total = figures.received if status == "all" else getattr(figures, status)
+    pages = max(1, -(-total // size))
+    number = min(max(1, number), pages)
+    order = [Worker.full_name, Worker.id]
+    if status == "all":
+        order.insert(0, case((Worker.verification == "pending", 0), else_=1))
+    items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),
+                                         joinedload(Worker.kecamatan), joinedload(Worker.reject_reason))
+                            .order_by(*order).offset((number - 1) * size).limit(size)).all()
+    return Page(items, total, number, size)
+
+
+def history(session: Session, worker_id: int) -> list[Event]:
+    """Every audit event of one worker, newest first."""
+    return session.scalars(select(Event).options(joinedload(Event.user))
+                           .where(Event.worker_id == worker_id).order_by(Event.id.desc())).all()

@@ -1,0 +1,16 @@
+"""The states a worker and a user can be in, and their Indonesian labels (marked for
+translation; templates and messages show labels, never codes)."""
+from portal.domain import N_
+
+ROLES = ("admin", "supervisor", "verifier", "bpjs")
+VERIFICATION = ("pending", "approved", "rejected", "on_hold")
+ENROLMENT = ("not_enrolled", "enrolled", "inactive")
+
+VERIFICATION_LABELS = {"pending": N_("Menunggu"), "approved": N_("Disetujui"),
+                       "rejected": N_("Ditolak"), "on_hold": N_("Ditunda")}
+ENROLMENT_LABELS = {"not_enrolled": N_("Belum terdaftar"), "enrolled": N_("Terdaftar"),
+                    "inactive": N_("Tidak aktif")}
+ROLE_LABELS = {"admin": N_("Administrator"), "supervisor": N_("Pengawas"),
+               "verifier": N_("Verifikator OPD"), "bpjs": N_("Petugas BPJS")}
+ACTION_LABELS = {"approve": N_("menyetujui"), "reject": N_("menolak"), "hold": N_("menunda"),
+                 "reopen": N_("membuka kembali"), "correct": N_("memperbaiki data")}

@@ -1,0 +1,187 @@
+"""Verification transitions: the only code that changes a worker's state.
+
+Each function checks the actor's role and OPD, the worker's current state and the row version
+the actor saw, moves the tallies and writes the audit Event in the caller's transaction, or
+raises a TransitionError that says why in Indonesian. The caller commits or rolls back.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.domain import N_, tallies
+from portal.domain.states import ACTION_LABELS, VERIFICATION_LABELS
+from portal.models import Desa, Event, RejectReason, User, Worker, utcnow
+
+DECIDERS = ("verifier", "admin")
+NOTE_MAX = 500
+CORRECTABLE = ("full_name", "address", "desa_code", "phone")
+
+
+class TransitionError(Exception):
+    """A refused transition. `message` (Indonesian, marked for translation) takes `params`;
+    `status` is the HTTP status a view should answer with."""
+    status = 400
+
+    def __init__(self, message: str, **params):
+        super().__init__(message)
+        self.message, self.params = message, params
+
+
+class NotAllowed(TransitionError):
+    status = 403
+
+
+class NotFound(TransitionError):
+    status = 404
+
+
+class WrongState(TransitionError):
+    status = 409
+
+
+class Stale(TransitionError):
+    status = 409
+
+
+class Invalid(TransitionError):
+    status = 422
+
+
+def approve(session: Session, worker: Worker, actor: User, version: int) -> Event:
+    """pending/on_hold → approved."""
+    _guard(session, worker, actor, version, ("pending", "on_hold"))
+    return _move(session, worker, actor, "approve", "approved", reason=None, note="")
+
+
+def reject(session: Session, worker: Worker, actor: User, version: int,
+           reason: RejectReason | None, note: str = "") -> Event:
+    """pending/on_hold → rejected, with a coded reason (and a note when the reason needs one)."""
+    _guard(session, worker, actor, version, ("pending", "on_hold"))
+    note = _clean_note(note)
+    if reason is None or not reason.active:
+        raise Invalid(N_("Pilih alasan penolakan."))
+    if reason.note_required and not note:
+        raise Invalid(N_("Alasan \u201c%(reason)s\u201d wajib disertai catatan."), reason=reason.label)
+    return _move(session, worker, actor, "reject", "rejected", reason=reason, note=note)
+
+
+def hold(session: Session, worker: Worker, actor: User, version: int, note: str) -> Event:
+    """pending → on_hold; the note says what is being waited for."""
+    _guard(session, worker, actor, version, ("pending",))
+    note = _clean_note(note)
+    if not note:
+        raise Invalid(N_("Tulis catatan: apa yang ditunggu sebelum memutuskan."))
+    return _move(session, worker, actor, "hold", "on_hold", reason=None, note=note)
+
+
+def reopen(session: Session, worker: Worker, actor: User, version: int, note: str = "") -> Event:
+    """approved/rejected/on_hold → pending, so the decision can be made again."""
+    _guard(session, worker, actor, version, ("approved", "rejected", "on_hold"))
+    return _move(session, worker, actor, "reopen", "pending", reason=None, note=_clean_note(note))
+
+
+def correct(session: Session, worker: Worker, actor: User, version: int,
+            changes: dict[str, str]) -> Event:
+    """Fix name, address, desa or phone in any state; the Event keeps old and new values."""
+    _guard(session, worker, actor, version, None)
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise Invalid(N_("Kolom ini tidak dapat diperbaiki: %(fields)s."), fields=", ".join(sorted(unknown)))
+    changes = {k: (v or "").strip() for k, v in changes.items()}
+    if "full_name" in changes and not changes["full_name"]:
+        raise Invalid(N_("Nama tidak boleh kosong."))
+    if changes.get("desa_code"):
+        desa = session.get(Desa, changes["desa_code"])
+        if desa is None:
+            raise Invalid(N_("Desa/kelurahan tidak dikenal."))
+        if desa.kecamatan_code != worker.kecamatan_code:
+            changes["kecamatan_code"] = desa.kecamatan_code
+    elif "desa_code" in changes:
+        changes["desa_code"] = None
+    diff = {k: [getattr(worker, k), v] for k, v in changes.items() if getattr(worker, k) != v}
+    if not diff:
+        raise Invalid(N_("Tidak ada yang berubah."))
+    for field, (_, new) in diff.items():
+        setattr(worker, field, new)
+    return _record(session, worker, actor, "correct", worker.verification, worker.verification,
+                   detail=json.dumps(diff, ensure_ascii=False))
+
+
+def approve_many(session: Session, items: list[tuple[Worker, int]], actor: User) -> list[Event]:
+    """Approve each (worker, version seen); all or nothing, so a refusal names its worker."""
+    events = []
+    for worker, version in items:
+        try:
+            events.append(approve(session, worker, actor, version))
+        except TransitionError as error:
+            error.params.setdefault("name", worker.full_name)
+            error.message = N_("%(name)s: ") + error.message
+            raise
+    return events
+
+
+def _guard(session: Session, worker: Worker, actor: User, version: int,
+           allowed_from: tuple[str, ...] | None) -> None:
+    if actor.role not in DECIDERS:
+        raise NotAllowed(N_("Peran Anda tidak dapat mengubah status verifikasi."))
+    if actor.role == "verifier" and worker.opd_id != actor.opd_id:
+        # Another OPD's worker does not exist for this verifier (404, not 403: no probing).
+        raise NotFound(N_("Data pekerja tidak ditemukan."))
+    if version != worker.version:
+        raise stale(session, worker)
+    if allowed_from is not None and worker.verification not in allowed_from:
+        raise WrongState(N_("Tidak dapat dilakukan: status sekarang %(state)s."),
+                         state=VERIFICATION_LABELS[worker.verification])
+
+
+def stale(session: Session, worker: Worker) -> Stale:
+    """The error for a decision made on an old copy: who changed the worker, when, to what."""
+    last = session.scalars(select(Event).where(Event.worker_id == worker.id)
+                           .order_by(Event.id.desc()).limit(1)).first()
+    if last is None:
+        return Stale(N_("Data ini sudah berubah. Muat ulang sebelum memutuskan."))
+    return Stale(N_("Data ini sudah diubah oleh %(who)s (%(action)s) pada %(when)s; status sekarang "
+                    "%(state)s. Periksa lagi sebelum memutuskan."),
+                 who=last.user.username if last.user else "sistem", action=ACTION_LABELS[last.action],
+                 when=last.created_at, state=VERIFICATION_LABELS[worker.verification])
+
+
+def _clean_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise Invalid(N_("Catatan terlalu panjang (%(n)d karakter, paling banyak %(max)d)."),
+                      n=len(note), max=NOTE_MAX)
+    return note
+
+
+def _move(session: Session, worker: Worker, actor: User, action: str, to: str,
+          reason: RejectReason | None, note: str) -> Event:
+    before = worker.verification
+    tallies.move(session, worker.opd_id, (before, worker.enrolment), (to, worker.enrolment))
+    worker.verification = to
+    worker.reject_reason = reason
+    worker.decision_note = note
+    return _record(session, worker, actor, action, before, to,
+                   reason_code=reason.code if reason else None, note=note)
+
+
+def _record(session: Session, worker: Worker, actor: User, action: str, before: str, to: str,
+            **fields) -> Event:
+    now: datetime = utcnow()
+    worker.updated_at = now
+    event = Event(worker_id=worker.id, user_id=actor.id, action=action, from_state=before,
+                  to_state=to, created_at=now, **fields)
+    session.add(event)
+    try:
+        session.flush()
+    except StaleDataError:
+        # Someone committed a change between our read and our write.
+        session.rollback()
+        raise stale(session, session.get(Worker, worker.id, populate_existing=True)) from None
+    return event
+

@@ -1,0 +1,190 @@
+"""Database tables as SQLAlchemy 2.0 typed mappings.
+
+Plain SQLAlchemy (no Flask import) so domain modules and scripts can use the models with any
+Session; Flask-SQLAlchemy binds this Base in `portal.extensions`.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+                        String, Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.domain.states import ENROLMENT, ROLES, VERIFICATION
+
+# Stable constraint names, so Alembic migrations are identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class OPD(Base):
+    __tablename__ = "opd"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+    def __repr__(self) -> str:
+        return f"<OPD {self.code}>"
+
+
+class Category(Base):
+    """A kind of worker (marbot, relawan damkar, …); managed by an admin, not an enum."""
+    __tablename__ = "category"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    opd: Mapped[OPD | None] = relationship()
+
+
+class RejectReason(Base):
+    """Why an OPD rejects a name; managed by an admin. `note_required` for 'lainnya'."""
+    __tablename__ = "reject_reason"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    note_required: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort: Mapped[int] = mapped_column(default=0)
+
+
+class Kecamatan(Base):
+    __tablename__ = "kecamatan"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)  # Kemendagri, e.g. 160901
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class Desa(Base):
+    __tablename__ = "desa"
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)  # Kemendagri, e.g. 1609011013
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(10))  # desa / kelurahan
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("kecamatan.code"), index=True)
+
+
+class User(Base):
+    """A person who logs in. Implements the four attributes Flask-Login expects."""
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("role <> 'verifier' OR opd_id IS NOT NULL", name="verifier_has_opd"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(12))
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    opd: Mapped[OPD | None] = relationship()
+
+    def set_password(self, password: str, method: str = "scrypt") -> None:
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class Worker(Base):
+    """A pekerja rentan on an OPD's list. `version` is the optimistic-lock counter."""
+    __tablename__ = "worker"
+    __table_args__ = (
+        CheckConstraint(_in("verification", VERIFICATION), name="verification"),
+        CheckConstraint(_in("enrolment", ENROLMENT), name="enrolment"),
+        CheckConstraint("length(nik) = 16", name="nik_length"),
+        Index("ix_worker_queue", "opd_id", "verification", "full_name"),
+        Index("ix_worker_opd_name", "opd_id", "full_name"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    sex: Mapped[str] = mapped_column(String(1))  # L / P, from the NIK
+    birth_date: Mapped[date] = mapped_column(Date)  # from the NIK
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("kecamatan.code"))
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("desa.code"))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"))
+    verification: Mapped[str] = mapped_column(String(10), default="pending")
+    reject_reason_id: Mapped[int | None] = mapped_column(ForeignKey("reject_reason.id"))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    enrolment: Mapped[str] = mapped_column(String(12), default="not_enrolled")
+    kpj: Mapped[str | None] = mapped_column(String(11), unique=True)
+    enrolled_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    opd: Mapped[OPD] = relationship()
+    category: Mapped[Category] = relationship()
+    kecamatan: Mapped[Kecamatan] = relationship()
+    desa: Mapped[Desa | None] = relationship()
+    reject_reason: Mapped[RejectReason | None] = relationship()
+
+    # SQLAlchemy adds "AND version = :old" to every UPDATE and raises StaleDataError on a miss.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Event(Base):
+    """Append-only audit record: who did what to which worker, from which state to which."""
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_worker", "worker_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str | None] = mapped_column(String(12))
+    to_state: Mapped[str | None] = mapped_column(String(12))
+    reason_code: Mapped[str | None] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")  # JSON, e.g. old/new values of a correction
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user: Mapped[User | None] = relationship()
+
+
+class Tally(Base):
+    """Kept count of workers per (OPD, verification, enrolment), moved by every transition."""
+    __tablename__ = "tally"
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"), primary_key=True)
+    verification: Mapped[str] = mapped_column(String(10), primary_key=True)
+    enrolment: Mapped[str] = mapped_column(String(12), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,68 @@
+"""Bulk approval in two steps: a confirmation that states how many, then the change."""
+from __future__ import annotations
+
+from flask import flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.auth import roles_required
+from portal.domain import bulk, tallies, transitions
+from portal.extensions import db
+from portal.htmx import blocks, is_htmx, page_or_block
+from portal.models import Worker
+from portal.queue import bp
+from portal.queue.forms import BulkForm
+from portal.queue.routes import DECIDERS, TEMPLATE, _back, _context, _opd
+from portal.web import describe, num
+
+
+@bp.post("/massal/konfirmasi")
+@roles_required(*DECIDERS)
+def bulk_confirm():
+    """Count the rows that would change and ask to confirm exactly those."""
+    form, opd = BulkForm(), _opd()
+    if not form.validate():
+        return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
+    ids = None if form.scope.data == "filter" else [int(i) for i in request.form.getlist("pilih") if i.isdigit()]
+    try:
+        items = bulk.candidates(db.session, opd.id, ids, form.status.data, form.q.data)
+    except transitions.TransitionError as error:
+        return _refuse(opd, describe(error), error.status)
+    if not items:
+        return _refuse(opd, _("Tidak ada baris menunggu atau ditunda yang dipilih."), 422)
+    form.items.data = bulk.encode(items)
+    return page_or_block("queue/confirm.html", "confirm", form=form, opd=opd, count=len(items))
+
+
+@bp.post("/massal")
+@roles_required(*DECIDERS)
+def bulk_approve():
+    """Approve exactly the confirmed rows, all or none."""
+    form, opd = BulkForm(), _opd()
+    try:
+        if not form.validate():
+            raise transitions.Invalid(_("Formulir kedaluwarsa. Muat ulang halaman."))
+        items = bulk.decode(form.items.data)
+        workers = {w.id: w for w in db.session.scalars(
+            select(Worker).where(Worker.id.in_([i for i, _v in items])))}
+        missing = [i for i, _v in items if i not in workers]
+        if missing:
+            raise transitions.NotFound(_("Sebagian baris tidak ditemukan."))
+        transitions.approve_many(db.session, [(workers[i], v) for i, v in items], current_user)
+        db.session.commit()
+    except transitions.TransitionError as error:
+        db.session.rollback()
+        return _refuse(opd, describe(error), error.status)
+    message = _("%(n)s nama disetujui.", n=num(len(items)))
+    if is_htmx():
+        return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message))
+    flash(message, "info")
+    return _back(opd)
+
+
+def _refuse(opd, message: str, status: int):
+    if is_htmx():
+        return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message, notice_error=True)), status
+    flash(message, "error")
+    return _back(opd)

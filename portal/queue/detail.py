@@ -1,0 +1,65 @@
+"""One worker: its data, its history, and the correction form."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.auth import roles_required
+from portal.domain import queries, transitions
+from portal.extensions import db
+from portal.models import Desa, Kecamatan
+from portal.queue import bp
+from portal.queue.forms import CorrectForm
+from portal.queue.routes import DECIDERS, _worker
+from portal.web import describe
+
+
+def _desa_choices() -> dict[str, list[tuple[str, str]]]:
+    """Desa grouped by kecamatan (a select with optgroups), after a 'not known' choice."""
+    rows = db.session.execute(select(Kecamatan.name, Desa.code, Desa.name).join(
+        Desa, Desa.kecamatan_code == Kecamatan.code).order_by(Kecamatan.name, Desa.name)).all()
+    groups: dict[str, list[tuple[str, str]]] = {"": [("", _("— tidak diketahui —"))]}
+    for kecamatan, code, name in rows:
+        groups.setdefault(kecamatan, []).append((code, name))
+    return groups
+
+
+def _render(worker, form, status=200):
+    return render_template("queue/worker.html", w=worker, form=form,
+                           events=queries.history(db.session, worker.id)), status
+
+
+@bp.get("/<int:worker_id>")
+@roles_required(*DECIDERS)
+def worker(worker_id: int):
+    """A worker's data, its decision history and a form to correct its details."""
+    w = _worker(worker_id)
+    form = CorrectForm(obj=w)
+    form.desa_code.choices = _desa_choices()
+    form.desa_code.data = w.desa_code or ""
+    return _render(w, form)
+
+
+@bp.post("/<int:worker_id>/perbaiki")
+@roles_required(*DECIDERS)
+def correct(worker_id: int):
+    """Save corrections to name, address, desa or phone (old and new values audited)."""
+    w = _worker(worker_id)
+    form = CorrectForm()
+    form.desa_code.choices = _desa_choices()
+    if not form.validate():
+        return _render(w, form, 422)
+    changes = {f: getattr(form, f).data for f in transitions.CORRECTABLE}
+    try:
+        transitions.correct(db.session, w, current_user, form.version.data, changes)
+        db.session.commit()
+    except transitions.TransitionError as error:
+        db.session.rollback()
+        w = _worker(worker_id)
+        form.version.data = w.version  # the message says what changed; a resubmit is deliberate
+        flash(describe(error), "error")
+        return _render(w, form, error.status)
+    flash(_("Perubahan data %(name)s disimpan.", name=w.full_name), "info")
+    return redirect(url_for("queue.worker", worker_id=w.id), 303)

@@ -1,0 +1,37 @@
+"""Forms of the queue. Each carries the row version the verifier saw."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from portal.domain.transitions import NOTE_MAX
+
+
+class DecisionForm(FlaskForm):
+    version = IntegerField(validators=[InputRequired()])
+    note = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=NOTE_MAX)])
+
+
+class RejectForm(DecisionForm):
+    reason = SelectField(_l("Alasan penolakan"), coerce=int, validate_choice=False,
+                         validators=[InputRequired(message=_l("Pilih alasan penolakan."))])
+
+
+class CorrectForm(FlaskForm):
+    version = IntegerField(validators=[InputRequired()])
+    full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=120)])
+    address = StringField(_l("Alamat"), validators=[Optional(), Length(max=200)])
+    desa_code = SelectField(_l("Desa/kelurahan"), validate_choice=True)
+    phone = StringField(_l("No. HP"), validators=[
+        Optional(), Length(max=20),
+        Regexp(r"^\+?[0-9 \-]{6,20}$", message=_l("No. HP hanya angka, spasi, tanda - atau +."))])
+
+
+class BulkForm(FlaskForm):
+    """Bulk approval: the rows ticked, or every row matching the filter."""
+    scope = HiddenField(default="selected")
+    status = HiddenField(default="pending")
+    q = HiddenField(default="")
+    opd = HiddenField(default="")
+    # "id:version,id:version": exactly the rows the confirmation counted
+    items = HiddenField(default="")

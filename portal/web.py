@@ -1,0 +1,134 @@
+"""Cross-cutting web behaviour: locale, number filters, user loading, error pages, headers."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from flask import Flask, Response, redirect, render_template, request, session, url_for
+from flask_babel import format_date, format_datetime, format_decimal, gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.domain import N_
+from portal.domain.states import ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, VERIFICATION_LABELS
+from portal.extensions import db, login
+from portal.htmx import is_htmx
+from portal.models import User
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def locale() -> str:
+    """Indonesian unless the session chose another supported language."""
+    return session.get("lang", "id")
+
+
+def num(value: int | float) -> str:
+    """3934 → '3.934' in Indonesian."""
+    return format_decimal(value, format="#,##0")
+
+
+def pct(share: float) -> str:
+    """0.2577 → '25,77 %' in Indonesian."""
+    return format_decimal(share * 100, format="#,##0.00") + "\u00a0%"
+
+
+def when(value: datetime | None) -> str:
+    return format_datetime(value, "d MMM yyyy HH:mm") if value else ""
+
+
+def date_id(value) -> str:
+    """A date as people write it: 3 Mei 1975."""
+    return format_date(value, "d MMMM yyyy") if value else ""
+
+
+def changes(detail: str) -> list[tuple[str, list]]:
+    """The (field, [old, new]) pairs a correction event recorded."""
+    if not detail:
+        return []
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return []
+    return [(gettext(FIELD_LABELS.get(k, k)), v) for k, v in data.items() if isinstance(v, list)]
+
+
+FIELD_LABELS = {"full_name": N_("Nama"), "address": N_("Alamat"), "desa_code": N_("Desa"),
+                "phone": N_("No. HP"), "kecamatan_code": N_("Kecamatan")}
+
+
+def describe(error) -> str:
+    """A domain error's message in the user's language, with its values filled in."""
+    params = {}
+    for key, value in error.params.items():
+        if isinstance(value, datetime):
+            value = when(value)
+        elif key in ("state", "action"):
+            value = gettext(value)
+        params[key] = value
+    return gettext(error.message, **params)
+
+
+@login.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+@login.unauthorized_handler
+def _unauthorized():
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if is_htmx():
+        # A swap would put the login page inside a table cell; send the whole window there.
+        return Response(status=401, headers={"HX-Redirect": target})
+    return redirect(target)
+
+
+def _error(status: int, message: str):
+    if is_htmx():
+        body = render_template("errors/message.html", message=message, status=status)
+        return body, status, {"HX-Retarget": "#pesan", "HX-Reswap": "innerHTML"}
+    return render_template("errors/page.html", message=message, status=status), status
+
+
+MESSAGES = {
+    400: N_("Permintaan tidak dapat diproses."),
+    403: N_("Anda tidak berhak membuka halaman ini."),
+    404: N_("Halaman atau data tidak ditemukan."),
+    405: N_("Cara membuka halaman ini tidak didukung."),
+    429: N_("Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi."),
+    500: N_("Terjadi kesalahan di server. Tidak ada data yang berubah; coba lagi."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(num=num, pct=pct, when=when, date_id=date_id, changes=changes)
+    app.jinja_env.globals.update(VERIFICATION_LABELS=VERIFICATION_LABELS, locale=locale,
+                                 ENROLMENT_LABELS=ENROLMENT_LABELS, ROLE_LABELS=ROLE_LABELS,
+                                 ACTION_LABELS=ACTION_LABELS)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error_):
+        return _error(400, gettext("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman, lalu coba lagi."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        return _error(exc.code, gettext(MESSAGES.get(exc.code, MESSAGES[400])))
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return _error(500, gettext(MESSAGES[500]))
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.vary.add("HX-Request")  # every page may answer htmx with a fragment
+        return response

@@ -1,0 +1,78 @@
+// Keyboard work in the queue (j/k move, a approve, r reject, h hold) and small helpers.
+// No inline scripts anywhere: the page keeps a strict Content-Security-Policy.
+(function () {
+  "use strict";
+  let currentId = null;
+
+  function rows() { return Array.from(document.querySelectorAll("tr[data-row]")); }
+
+  function select(row) {
+    document.querySelectorAll("tr[data-row].current").forEach(r => r.classList.remove("current"));
+    if (!row) { currentId = null; return; }
+    currentId = row.id;
+    row.classList.add("current");
+    row.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  function current() { return currentId && document.getElementById(currentId); }
+
+  function move(step) {
+    const all = rows();
+    if (!all.length) return;
+    const i = all.indexOf(current());
+    select(all[Math.min(all.length - 1, Math.max(0, i < 0 ? 0 : i + step))]);
+  }
+
+  function open(row, kind) {
+    const details = row.querySelector("details[data-key='" + kind + "']");
+    if (!details) return;
+    details.open = true;
+    const field = details.querySelector("select, input:not([type=hidden])");
+    if (field) field.focus();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (event.key === "Escape") {
+      const details = target.closest && target.closest("details[open]");
+      if (details) { details.open = false; const row = details.closest("tr"); if (row) select(row); }
+      return;
+    }
+    if (target.closest && target.closest("input, select, textarea, [contenteditable]")) return;
+    const row = current();
+    switch (event.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "a": {
+        const button = row && row.querySelector("[data-key='a']");
+        if (!button) return;
+        button.click();
+        move(1);  // keep working down the list while the row updates
+        break;
+      }
+      case "r": if (row) open(row, "r"); else return; break;
+      case "h": if (row) open(row, "h"); else return; break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+
+  // A click in a row makes it the current one.
+  document.addEventListener("click", function (event) {
+    const row = event.target.closest && event.target.closest("tr[data-row]");
+    if (row) { currentId = row.id; document.querySelectorAll("tr[data-row].current").forEach(r => r.classList.remove("current")); row.classList.add("current"); }
+    const dismiss = event.target.closest && event.target.closest("[data-dismiss]");
+    if (dismiss) {
+      const box = document.querySelector(dismiss.getAttribute("data-dismiss"));
+      if (box) { event.preventDefault(); box.replaceChildren(); }
+    }
+  });
+
+  // After a swap, the row that was current keeps its highlight (its element is new).
+  document.addEventListener("htmx:afterSettle", function () {
+    const row = current();
+    if (row && !row.classList.contains("current")) row.classList.add("current");
+  });
+})();

@@ -1,0 +1,97 @@
+"""Fixtures: an app with a fresh database per test (SQLite file, or the PostgreSQL server in
+TEST_DATABASE_URL, emptied before each test), a client, and an `auth` helper."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from config import TestingConfig
+from portal import create_app
+from portal.extensions import db
+from portal.models import Base
+from tests import factories
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+_pg_schema_ready = False
+
+
+def _config(tmp_path, **overrides):
+    attrs = {"SQLALCHEMY_DATABASE_URI": PG_URL or f"sqlite:///{tmp_path / 'test.db'}", **overrides}
+    return type("Config", (TestingConfig,), attrs)
+
+
+def _fresh_schema() -> None:
+    global _pg_schema_ready
+    if not PG_URL:
+        db.create_all()
+        return
+    if not _pg_schema_ready:  # once per run: the schema of this checkout, not of an older one
+        db.drop_all()
+        db.create_all()
+        _pg_schema_ready = True
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build an app with config overrides (e.g. CSRF on); its database is fresh and empty."""
+    made = []
+
+    def make(**overrides):
+        app = create_app(_config(tmp_path, **overrides))
+        with app.app_context():
+            _fresh_schema()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app):
+    """Reference data, one account per role and a verifier for each OPD (password factories.PASSWORD)."""
+    return factories.World(db.session)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = factories.PASSWORD):
+        return self.client.post("/masuk", data={"username": username, "password": password})
+
+    def logout(self):
+        return self.client.post("/keluar")
+
+
+@pytest.fixture
+def auth(client, world):
+    return Auth(client)
+
+
+HTMX = {"HX-Request": "true"}
