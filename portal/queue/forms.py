@@ -2,13 +2,22 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.domain.transitions import NOTE_MAX
 
 
+def _row_version(_form, field) -> None:
+    # Not NumberRange: it converts to float and overflows on absurdly long numbers.
+    if field.data is not None and not 1 <= field.data < 2**31:
+        raise ValidationError(_l("Versi baris tidak sah. Muat ulang halaman."))
+
+
+VERSION = [InputRequired(message=_l("Versi baris tidak ada. Muat ulang halaman.")), _row_version]
+
+
 class DecisionForm(FlaskForm):
-    version = IntegerField(validators=[InputRequired()])
+    version = IntegerField(validators=VERSION)
     note = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=NOTE_MAX)])
 
 
@@ -18,7 +27,7 @@ class RejectForm(DecisionForm):
 
 
 class CorrectForm(FlaskForm):
-    version = IntegerField(validators=[InputRequired()])
+    version = IntegerField(validators=VERSION)
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=120)])
     address = StringField(_l("Alamat"), validators=[Optional(), Length(max=200)])
     desa_code = SelectField(_l("Desa/kelurahan"), validate_choice=True)
