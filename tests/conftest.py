@@ -2,9 +2,12 @@
 TEST_DATABASE_URL, emptied before each test), a client, and an `auth` helper."""
 from __future__ import annotations
 
+import contextvars
 import os
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from config import TestingConfig
@@ -15,6 +18,17 @@ from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 _pg_schema_ready = False
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in an app context of its own, as in production. Flask would otherwise
+    reuse the test's context, sharing `g` (the logged-in user) and the database session."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()  # the test's copies reload what the request changed
+        return response
 
 
 def _config(tmp_path, **overrides):
@@ -41,10 +55,12 @@ def make_app(tmp_path):
     """Build an app with config overrides (e.g. CSRF on); its database is fresh and empty."""
     made = []
 
-    def make(**overrides):
+    def make(schema: bool = True, **overrides):
         app = create_app(_config(tmp_path, **overrides))
-        with app.app_context():
-            _fresh_schema()
+        app.test_client_class = IsolatedClient
+        if schema:
+            with app.app_context():
+                _fresh_schema()
         made.append(app)
         return app
 

@@ -12,8 +12,8 @@ from portal.models import OPD, Category, RejectReason
 from portal.web import describe
 
 
-def _category_form(formdata=None) -> CategoryForm:
-    form = CategoryForm(formdata=formdata)
+def _category_form(**kwargs) -> CategoryForm:
+    form = CategoryForm(**kwargs)
     form.opd.choices = [("", _("— tanpa OPD —"))] + [
         (o.code, f"{o.code} — {o.name}") for o in db.session.scalars(select(OPD).order_by(OPD.code))]
     return form

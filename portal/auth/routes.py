@@ -18,6 +18,13 @@ def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 
 
+def _local(target: str) -> str | None:
+    """`target` if it is a path on this site; browsers read "/\\host" as "//host"."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or urlsplit(target).netloc:
+        return None
+    return target
+
+
 @bp.get("/")
 def home():
     """Each role's starting page; the login page for anyone not logged in."""
@@ -38,10 +45,7 @@ def login():
         if user is not None and user.active and user.check_password(form.password.data):
             session.clear()  # a new session at login: nothing from before carries over
             login_user(user)
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-                target = url_for("auth.home")
-            return redirect(target, 303)
+            return redirect(_local(request.args.get("next", "")) or url_for("auth.home"), 303)
         flash(_("Nama pengguna atau kata sandi salah."), "error")
         return render_template("auth/login.html", form=form), 422
     status = 422 if form.is_submitted() else 200

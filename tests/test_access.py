@@ -1,0 +1,69 @@
+"""Who may reach what: every route in app.url_map, for anonymous, each role, and a verifier of
+another OPD. A route added without an entry here fails this test."""
+import pytest
+from flask import url_for
+
+from portal.extensions import db
+
+ROLES = ("anonymous", "admin", "supervisor", "bpjs", "dinsos", "kesra")  # the worker is Dinsos's
+OK, LOGIN = "ok", "login"
+EVERYONE = dict.fromkeys(ROLES[1:], OK)
+DECIDER = {"admin": OK, "supervisor": 403, "bpjs": 403, "dinsos": OK, "kesra": OK}
+OWN_WORKER = {**DECIDER, "kesra": 404}
+WATCHER = {"admin": OK, "supervisor": OK, "bpjs": OK, "dinsos": 403, "kesra": 403}
+ADMIN = {"admin": OK, "supervisor": 403, "bpjs": 403, "dinsos": 403, "kesra": 403}
+
+EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the login page unless stated
+    "auth.home": ("GET", EVERYONE),
+    "auth.login": ("GET", {**EVERYONE, "anonymous": OK}),
+    "auth.logout": ("POST", EVERYONE),
+    "queue.index": ("GET", DECIDER),
+    "queue.worker": ("GET", OWN_WORKER),
+    "queue.approve": ("POST", OWN_WORKER),
+    "queue.reject": ("POST", OWN_WORKER),
+    "queue.hold": ("POST", OWN_WORKER),
+    "queue.reopen": ("POST", OWN_WORKER),
+    "queue.correct": ("POST", OWN_WORKER),
+    "queue.bulk_confirm": ("POST", DECIDER),
+    "queue.bulk_approve": ("POST", DECIDER),
+    "county.index": ("GET", WATCHER),
+    "admin.reference_data": ("GET", ADMIN),
+    "admin.add_reason": ("POST", ADMIN),
+    "admin.add_category": ("POST", ADMIN),
+    "admin.toggle": ("POST", ADMIN),
+}
+
+
+def outcome(response) -> str | int:
+    # The login guard answers 302; a view's own redirect after a POST (logout) is 303.
+    if response.status_code == 302 and response.headers["Location"].startswith("/masuk"):
+        return LOGIN
+    if response.status_code in (403, 404):
+        return response.status_code
+    assert response.status_code < 500, response.text
+    return OK
+
+
+def test_every_route_has_an_entry(app):
+    endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"}
+    assert endpoints == set(EXPECTED), "add the new route to EXPECTED with who may use it"
+
+
+def test_access_matrix(app, world):
+    worker = world.worker("DINSOS")
+    args = {"worker_id": worker.id, "kind": "alasan", "item_id": world.reason("PINDAH").id}
+    checked = 0
+    for endpoint, (method, expected) in EXPECTED.items():
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        with app.test_request_context():
+            url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
+        for role in ROLES:
+            client = app.test_client()
+            if role != "anonymous":
+                client.post("/masuk", data={"username": role, "password": "rahasia-uji-123"})
+            response = client.open(url, method=method, data={})
+            want = expected.get(role, LOGIN) if role != "anonymous" else expected.get("anonymous", LOGIN)
+            assert outcome(response) == want, f"{role} {method} {url}"
+            checked += 1
+            db.session.rollback()
+    assert checked == len(EXPECTED) * len(ROLES)

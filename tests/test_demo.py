@@ -1,0 +1,57 @@
+"""`flask --app wsgi demo`: data shaped like the 2025 list, consistent NIKs, working accounts."""
+from datetime import date
+
+from sqlalchemy import func, select
+
+from portal.domain import nik, tallies
+from portal.extensions import db
+from portal.models import OPD, Category, Kecamatan, Desa, User, Worker
+
+
+def test_demo_data_is_shaped_like_the_seed(runner, app):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "3934 pekerja" in result.output and "demo-oku-2025" in result.output
+    count = lambda model: db.session.scalar(select(func.count()).select_from(model))
+    assert count(Worker) == 3934
+    assert count(OPD) >= 8 and count(Category) >= 8
+    assert count(Kecamatan) == 19 and count(Desa) == 259
+    used_opds = db.session.scalar(select(func.count(func.distinct(Worker.opd_id))))
+    used_categories = db.session.scalar(select(func.count(func.distinct(Worker.category_id))))
+    assert used_opds >= 8 and used_categories >= 8
+    enrolled = db.session.scalar(select(func.count()).where(Worker.enrolment == "enrolled"))
+    assert abs(enrolled / 3934 - 0.2577) < 0.005
+    assert db.session.scalar(select(func.count()).where(Worker.enrolment == "enrolled",
+                                                        Worker.verification != "approved")) == 0
+    for w in db.session.scalars(select(Worker)):
+        parsed = nik.parse(w.nik)
+        assert parsed.regency == "1609" and parsed.kecamatan == w.kecamatan_code
+        assert (parsed.birth_date, parsed.sex) == (w.birth_date, w.sex)
+        assert w.desa.kecamatan_code == w.kecamatan_code
+    assert tallies.kept(db.session) == tallies.counted(db.session)
+
+
+def test_demo_accounts(runner, app):
+    runner.invoke(args=["demo", "--size", "50"])
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    assert {"admin", "supervisor", "bpjs", "dinsos", "kesra", "damkar", "satpolpp"} <= set(users)
+    assert users["dinsos"].opd.code == "DINSOS" and users["dinsos"].role == "verifier"
+    assert users["kesra"].check_password("demo-oku-2025")
+    client = app.test_client()
+    r = client.post("/masuk", data={"username": "damkar", "password": "demo-oku-2025"})
+    assert r.status_code == 303
+
+
+def test_demo_if_empty_leaves_existing_data_alone(runner, app):
+    runner.invoke(args=["demo", "--size", "20"])
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0 and "tidak dimuat ulang" in again.output
+    refused = runner.invoke(args=["demo"])
+    assert refused.exit_code != 0 and "sudah berisi" in refused.output
+    assert db.session.scalar(select(func.count()).select_from(Worker)) == 20
+
+
+def test_seed_is_idempotent(runner, app):
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(OPD)) == 8

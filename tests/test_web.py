@@ -1,0 +1,94 @@
+"""Cross-cutting behaviour: CSRF, security headers, no inline script, error pages."""
+import re
+
+import pytest
+
+from tests.conftest import HTMX
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def csrf_app(make_app):
+    from portal.extensions import db
+    from tests.factories import World
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        world = World(db.session)
+        world.worker(full_name="Siti Aminah")
+    return app
+
+
+def token_from(html: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def test_csrf_refuses_posts_without_a_token(csrf_app):
+    client = csrf_app.test_client()
+    r = client.post("/masuk", data={"username": "dinsos", "password": PASSWORD})
+    assert r.status_code == 400 and "Formulir kedaluwarsa" in r.text
+    token = token_from(client.get("/masuk").text)
+    r = client.post("/masuk", data={"username": "dinsos", "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 303
+
+
+def test_csrf_token_in_htmx_header(csrf_app):
+    client = csrf_app.test_client()
+    token = token_from(client.get("/masuk").text)
+    client.post("/masuk", data={"username": "dinsos", "password": PASSWORD, "csrf_token": token})
+    page = client.get("/antrian/").text
+    header_token = re.search(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'", page).group(1)
+    worker_id = re.search(r'id="w-(\d+)"', page).group(1)
+    r = client.post(f"/antrian/{worker_id}/setujui", data={"version": 1}, headers=HTMX)
+    assert r.status_code == 400 and r.headers["HX-Retarget"] == "#pesan"
+    r = client.post(f"/antrian/{worker_id}/setujui", data={"version": 1},
+                    headers={**HTMX, "X-CSRFToken": header_token})
+    assert r.status_code == 200 and "Disetujui" in r.text
+
+
+def test_security_headers_on_every_response(client, auth):
+    for url in ("/masuk", "/static/css/portal.css", "/tidak-ada"):
+        r = client.get(url)
+        r.close()
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("username, url", [("dinsos", "/antrian/"), ("supervisor", "/kabupaten/"),
+                                           ("admin", "/admin/rujukan"), (None, "/masuk")])
+def test_pages_have_no_inline_script_or_style(client, auth, world, username, url):
+    world.worker()
+    if username:
+        auth.login(username)
+    html = client.get(url).text
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts and all("src=" in s for s in scripts)
+    assert " style=" not in html and "<style" not in html  # CSP style-src 'self' holds too
+    assert not re.search(r"<[^>]+\son[a-z]+=", html)  # no inline event handlers
+    assert 'name="htmx-config"' in html and "htmx-2.0.11.min.js" in html
+
+
+def test_not_found_page_is_indonesian(client, auth):
+    r = client.get("/tidak-ada")
+    assert r.status_code == 404 and "tidak ditemukan" in r.text and "<!doctype html>" in r.text.lower()
+    r = client.get("/tidak-ada", headers=HTMX)
+    assert r.status_code == 404 and "<!doctype" not in r.text.lower() and r.headers["HX-Retarget"] == "#pesan"
+
+
+def test_crash_is_a_clear_500_and_rolls_back(client, auth, world, monkeypatch):
+    from portal.domain import transitions
+    from portal.extensions import db
+    from portal.models import Worker
+    w = world.worker()
+    auth.login("dinsos")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("database went away")
+    monkeypatch.setattr(transitions, "_record", boom)
+    r = client.post(f"/antrian/{w.id}/setujui", data={"version": 1}, headers=HTMX)
+    assert r.status_code == 500 and "Tidak ada data yang berubah" in r.text
+    assert db.session.get(Worker, w.id).verification == "pending"
+    from portal.domain import tallies
+    assert tallies.kept(db.session) == tallies.counted(db.session)
