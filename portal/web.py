@@ -35,7 +35,7 @@ def pct(share: float) -> str:
 
 
 def when(value: datetime | None) -> str:
-    return format_datetime(value, "d MMM yyyy HH:mm") if value else ""
+    return format_datetime(value, "d MMM yyyy HH:mm zzz") if value else ""
 
 
 def date_id(value) -> str:
