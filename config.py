@@ -22,7 +22,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
-    RATELIMIT_LOGIN = "10 per minute"
+    RATELIMIT_LOGIN = "20 per minute"  # per address: an office shares one address behind NAT
+    RATELIMIT_LOGIN_USERNAME = "5 per minute"  # per username: guessing one account's password
+    RATELIMIT_HEADERS_ENABLED = True
+    IDLE_TIMEOUT_SECONDS = 30 * 60
     QUEUE_PAGE_SIZE = 50
     COUNTY_POLL_SECONDS = 10
     DEMO_PASSWORD = os.environ.get("PORTAL_DEMO_PASSWORD", "demo-oku-2025")

@@ -5,10 +5,12 @@ Session; Flask-SQLAlchemy binds this Base in `portal.extensions`.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-                        String, Text, UniqueConstraint)
+                        String, Text, text)
+from sqlalchemy.event import listens_for
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -96,11 +98,20 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(12))
     opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # Part of the login session's id: a new token ends every session of this user.
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     opd: Mapped[OPD | None] = relationship()
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
         self.password_hash = generate_password_hash(password, method=method)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Make every existing login session of this user invalid."""
+        self.session_token = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -118,7 +129,7 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_token}"
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
@@ -165,10 +176,12 @@ class Worker(Base):
 
 
 class Event(Base):
-    """Append-only audit record: who did what to which worker, from which state to which."""
+    """Append-only audit record: who did what to which worker, from which state to which,
+    from which address; `hash` seals it to the event before it (see domain.audit)."""
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_worker", "worker_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     action: Mapped[str] = mapped_column(String(30))
@@ -178,7 +191,38 @@ class Event(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[str] = mapped_column(Text, default="")  # JSON, e.g. old/new values of a correction
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    hash: Mapped[str] = mapped_column(String(64))
     user: Mapped[User | None] = relationship()
+
+
+class AuditHead(Base):
+    """The one row that numbers events and holds the newest seal."""
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# The database itself refuses to change or remove an event, whatever code connects to it.
+APPEND_ONLY = {
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION event_append_only() RETURNS trigger AS $$
+           BEGIN RAISE EXCEPTION 'event is append-only'; END; $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE ON event
+           FOR EACH ROW EXECUTE FUNCTION event_append_only()""",
+    ],
+    "sqlite": [
+        "CREATE TRIGGER event_no_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, 'event is append-only'); END",
+        "CREATE TRIGGER event_no_delete BEFORE DELETE ON event BEGIN SELECT RAISE(ABORT, 'event is append-only'); END",
+    ],
+}
+
+
+@listens_for(Event.__table__, "after_create")
+def _append_only(table, connection, **_kw) -> None:
+    for statement in APPEND_ONLY.get(connection.dialect.name, []):
+        connection.execute(text(statement))
 
 
 class Tally(Base):

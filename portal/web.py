@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import datetime
 
 from flask import Flask, Response, redirect, render_template, request, session, url_for
@@ -71,9 +72,13 @@ def describe(error) -> str:
 
 
 @login.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The user of a login session, unless deactivated or its sessions were ended since."""
+    user_id, _, token = session_id.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 @login.unauthorized_handler
@@ -123,6 +128,10 @@ def init_app(app: Flask) -> None:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return _error(500, gettext(MESSAGES[500]))
+
+    @app.before_request
+    def _request_address() -> None:
+        db.session.info["ip"] = request.remote_addr  # audit events record where a change came from
 
     @app.after_request
     def _headers(response: Response) -> Response:

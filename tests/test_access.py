@@ -4,6 +4,7 @@ import pytest
 from flask import url_for
 
 from portal.extensions import db
+from tests.factories import make_user
 
 ROLES = ("anonymous", "admin", "supervisor", "bpjs", "dinsos", "kesra")  # the worker is Dinsos's
 OK, LOGIN = "ok", "login"
@@ -17,6 +18,7 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "auth.home": ("GET", EVERYONE),
     "auth.login": ("GET", {**EVERYONE, "anonymous": OK}),
     "auth.logout": ("POST", EVERYONE),
+    "auth.change_password": ("GET", EVERYONE),
     "queue.index": ("GET", DECIDER),
     "queue.worker": ("GET", OWN_WORKER),
     "queue.approve": ("POST", OWN_WORKER),
@@ -31,6 +33,11 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "admin.add_reason": ("POST", ADMIN),
     "admin.add_category": ("POST", ADMIN),
     "admin.toggle": ("POST", ADMIN),
+    "admin.users": ("GET", ADMIN),
+    "admin.create_user": ("POST", ADMIN),
+    "admin.reset_password": ("POST", ADMIN),
+    "admin.set_user_active": ("POST", ADMIN),
+    "admin.assign_opd": ("POST", ADMIN),
 }
 
 
@@ -51,7 +58,9 @@ def test_every_route_has_an_entry(app):
 
 def test_access_matrix(app, world):
     worker = world.worker("DINSOS")
-    args = {"worker_id": worker.id, "kind": "alasan", "item_id": world.reason("PINDAH").id}
+    args = {"worker_id": worker.id, "kind": "alasan", "item_id": world.reason("PINDAH").id,
+            "user_id": make_user(db.session, "sasaran", "verifier", world.opd["DLH"]).id}
+    db.session.commit()
     checked = 0
     for endpoint, (method, expected) in EXPECTED.items():
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)

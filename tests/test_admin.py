@@ -44,7 +44,8 @@ def test_retire_and_restore_a_reason(client, auth, world):
     auth.login("admin")
     client.post(f"/admin/alasan/{reason.id}/aktif", data={"active": "1"})
     assert world.reason("PINDAH").active
-    actions = db.session.scalars(select(Event.action).order_by(Event.id)).all()
+    actions = db.session.scalars(select(Event.action).where(Event.action.like("reason%"))
+                                 .order_by(Event.seq)).all()
     assert actions == ["reason_off", "reason_on"]
 
 

@@ -18,3 +18,14 @@ class CategoryForm(FlaskForm):
 
 class ToggleForm(FlaskForm):
     """Button-only action; still carries CSRF."""
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(max=40)])
+    full_name = StringField(_l("Nama lengkap"), validators=[Length(max=120)])
+    role = SelectField(_l("Peran"), choices=[], validate_choice=True)
+    opd = SelectField(_l("OPD (untuk verifikator)"), choices=[], validate_choice=True)
+
+
+class AssignForm(FlaskForm):
+    opd = SelectField(_l("OPD"), choices=[], validate_choice=True)

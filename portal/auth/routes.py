@@ -1,21 +1,38 @@
+"""Login, logout, own password, and the per-request session checks (idle time, forced change)."""
+from __future__ import annotations
+
+import json
+import time
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from portal.auth import bp
-from portal.auth.forms import LoginForm
+from portal.auth.forms import ChangePasswordForm, LoginForm
+from portal.domain import accounts, audit, transitions
 from portal.extensions import db, limiter
-from portal.models import User
+from portal.htmx import is_htmx
+from portal.models import User, utcnow
+from portal.web import describe
 
 HOME = {"verifier": "queue.index", "supervisor": "county.index", "admin": "county.index",
         "bpjs": "county.index"}
+OPEN_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password", "static"}
 
 
-def _login_limit() -> str:
+def _address_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _username_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_USERNAME"]
+
+
+def _username_key() -> str:
+    return "login-user:" + request.form.get("username", "").strip().lower()[:40]
 
 
 def _local(target: str) -> str | None:
@@ -23,6 +40,32 @@ def _local(target: str) -> str | None:
     if not target.startswith("/") or target.startswith("//") or "\\" in target or urlsplit(target).netloc:
         return None
     return target
+
+
+def _to(endpoint: str, **args):
+    """Send the browser to `endpoint`: the whole window, also from an htmx request."""
+    target = url_for(endpoint, **args)
+    if is_htmx():
+        return Response(status=401, headers={"HX-Redirect": target})
+    return redirect(target)
+
+
+@bp.before_app_request
+def _session_checks():
+    """End idle sessions; send users with a temporary password to change it first."""
+    if not current_user.is_authenticated or request.endpoint == "static":
+        return None
+    now, seen = time.time(), session.get("seen", 0)
+    if now - seen > current_app.config["IDLE_TIMEOUT_SECONDS"]:
+        logout_user()
+        session.clear()
+        flash(_("Sesi berakhir karena terlalu lama tidak ada kegiatan. Silakan masuk lagi."), "info")
+        return _to("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("X-Poll") != "1":  # self-refreshing tables are not activity
+        session["seen"] = now
+    if current_user.must_change_password and request.endpoint not in OPEN_ENDPOINTS:
+        return _to("auth.change_password")
+    return None
 
 
 @bp.get("/")
@@ -34,29 +77,64 @@ def home():
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_username_limit, methods=["POST"], key_func=_username_key)
 def login():
     """The login form; on success a fresh session and the page asked for (same site only)."""
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip().lower()))
-        if user is not None and user.active and user.check_password(form.password.data):
-            session.clear()  # a new session at login: nothing from before carries over
-            login_user(user)
-            return redirect(_local(request.args.get("next", "")) or url_for("auth.home"), 303)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
+    username = form.username.data.strip().lower()
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(form.password.data):
+        audit.record(db.session, action="login_failed", user_id=user.id if user else None,
+                     detail=json.dumps({"username": username[:40]}, ensure_ascii=False))
+        db.session.commit()
         flash(_("Nama pengguna atau kata sandi salah."), "error")
         return render_template("auth/login.html", form=form), 422
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/login.html", form=form), status
+    session.clear()  # a new session at login: nothing from before carries over
+    login_user(user)
+    session["seen"] = time.time()
+    user.last_login_at = utcnow()
+    audit.record(db.session, action="login", user_id=user.id)
+    db.session.commit()
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password"), 303)
+    return redirect(_local(request.args.get("next", "")) or url_for("auth.home"), 303)
 
 
 @bp.post("/keluar")
 @login_required
 def logout():
-    """End the session. POST, so CSRFProtect guards it: a link elsewhere cannot log anyone out."""
+    """End this and every other session of the user (POST, so CSRF guards it)."""
+    user = db.session.get(User, current_user.id)
+    user.end_sessions()
+    audit.record(db.session, action="logout", user_id=user.id)
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("Anda sudah keluar."), "info")
     return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/sandi", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (forced after an admin set a temporary one)."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form), 422 if form.is_submitted() else 200
+    user = db.session.get(User, current_user.id)
+    try:
+        accounts.change_own_password(db.session, user, form.current.data, form.new.data,
+                                     current_app.config["PASSWORD_HASH_METHOD"])
+        db.session.commit()
+    except transitions.TransitionError as error:
+        db.session.rollback()
+        flash(describe(error), "error")
+        return render_template("auth/password.html", form=form), error.status
+    login_user(user)  # the new password ended the old sessions; keep this one
+    flash(_("Kata sandi diganti."), "info")
+    return redirect(url_for("auth.home"), 303)

@@ -9,8 +9,8 @@ from faker import Faker
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from portal.domain import nik, reference, tallies
-from portal.models import OPD, Category, Desa, Event, RejectReason, User, Worker
+from portal.domain import audit, nik, reference, tallies
+from portal.models import OPD, Category, Desa, RejectReason, User, Worker
 
 RECEIVED = 3934  # names BPJS received in 2025
 ACTIVE_SHARE = 0.2577  # active participants among them, April 2025
@@ -103,8 +103,8 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
                                action=action[row["verification"]], from_state="pending",
                                to_state=row["verification"], reason_code=codes.get(row.get("reject_reason_id")),
                                note=row.get("decision_note", ""), detail="", created_at=moment))
-    if events:
-        session.execute(insert(Event), events)
+    events.sort(key=lambda e: e["created_at"])
+    audit.record_many(session, events)
     tallies.rebuild(session)
     return n
 

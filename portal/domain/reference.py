@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from portal.domain import N_
+from portal.domain import N_, audit
 from portal.domain.transitions import Invalid, NotAllowed
-from portal.models import OPD, Category, Desa, Event, Kecamatan, RejectReason, User
+from portal.models import OPD, Category, Desa, Kecamatan, RejectReason, User
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -95,7 +95,7 @@ def _code(code: str) -> str:
 
 
 def _audit(session: Session, actor: User, action: str, **detail) -> None:
-    session.add(Event(user_id=actor.id, action=action, detail=json.dumps(detail, ensure_ascii=False)))
+    audit.record(session, action=action, user_id=actor.id, detail=json.dumps(detail, ensure_ascii=False))
 
 
 def add_reason(session: Session, actor: User, code: str, label: str, note_required: bool) -> RejectReason:

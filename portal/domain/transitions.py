@@ -7,13 +7,12 @@ raises a TransitionError that says why in Indonesian. The caller commits or roll
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.domain import N_, tallies
+from portal.domain import N_, audit, tallies
 from portal.domain.states import ACTION_LABELS, VERIFICATION_LABELS
 from portal.models import Desa, Event, RejectReason, User, Worker, utcnow
 
@@ -172,16 +171,12 @@ def _move(session: Session, worker: Worker, actor: User, action: str, to: str,
 
 def _record(session: Session, worker: Worker, actor: User, action: str, before: str, to: str,
             **fields) -> Event:
-    now: datetime = utcnow()
-    worker.updated_at = now
-    event = Event(worker_id=worker.id, user_id=actor.id, action=action, from_state=before,
-                  to_state=to, created_at=now, **fields)
-    session.add(event)
+    worker.updated_at = utcnow()
     try:
-        session.flush()
+        session.flush()  # UPDATE worker … WHERE version = <the version read>
     except StaleDataError:
         # Someone committed a change between our read and our write.
         session.rollback()
         raise stale(session, session.get(Worker, worker.id, populate_existing=True)) from None
-    return event
-
+    return audit.record(session, action=action, user_id=actor.id, worker_id=worker.id,
+                        from_state=before, to_state=to, created_at=worker.updated_at, **fields)
