@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app wsgi demo`, `flask --app wsgi seed`."""
+"""Command-line tasks: `flask --app wsgi demo | seed | audit-verify | backup | restore`."""
 from __future__ import annotations
 
 import time
@@ -6,13 +6,28 @@ import time
 import click
 from flask import Flask, current_app
 
-from portal.domain import demo, reference
+from portal.backup import backup_command, restore_command
+from portal.domain import audit, demo, reference
 from portal.extensions import db
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(seed_command)
+    app.cli.add_command(audit_verify_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+
+@click.command("audit-verify")
+def audit_verify_command() -> None:
+    """Check the audit trail's hash chain; exit 1 if any event was changed, removed or inserted."""
+    checked, problems = audit.verify(db.session)
+    for problem in problems:
+        click.echo(f"MASALAH: {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"Rantai audit utuh: {checked} peristiwa diperiksa.")
 
 
 @click.command("seed")
