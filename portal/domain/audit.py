@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from portal.domain import upsert
 from portal.models import AuditHead, Event, utcnow
 
 GENESIS = "0" * 64
@@ -36,11 +37,11 @@ def digest(fields: dict, prev_hash: str) -> str:
 
 
 def _advance(session: Session, n: int) -> tuple[int, str]:
-    """Reserve `n` sequence numbers; returns the last used seq and its hash. Locks the head."""
-    done = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + n))
-    if done.rowcount == 0:
-        session.execute(insert(AuditHead).values(id=1, seq=n, last_hash=GENESIS))
-        return 0, GENESIS
+    """Reserve `n` sequence numbers; returns the last used seq and its hash. Locks the head
+    (created with the first event, even when two first events race)."""
+    stmt = upsert.insert(session, AuditHead).values(id=1, seq=n, last_hash=GENESIS)
+    session.execute(stmt.on_conflict_do_update(index_elements=[AuditHead.id],
+                                               set_={"seq": AuditHead.seq + n}))
     seq, last = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
     return seq - n, last
 

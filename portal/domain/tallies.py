@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from portal.domain import upsert
 from portal.models import OPD, Tally, Worker
 
 
@@ -27,11 +28,11 @@ def move(session: Session, opd_id: int, old: tuple[str, str] | None,
 
 
 def _add(session: Session, opd_id: int, cell: tuple[str, str], delta: int) -> None:
-    where = (Tally.opd_id == opd_id, Tally.verification == cell[0], Tally.enrolment == cell[1])
-    done = session.execute(update(Tally).where(*where).values(n=Tally.n + delta))
-    if done.rowcount == 0:  # first worker ever in this cell
-        session.execute(insert(Tally).values(opd_id=opd_id, verification=cell[0],
-                                             enrolment=cell[1], n=delta))
+    # One upsert: the first worker in a cell creates it, even when two arrive at once.
+    stmt = upsert.insert(session, Tally).values(opd_id=opd_id, verification=cell[0], enrolment=cell[1], n=delta)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[Tally.opd_id, Tally.verification, Tally.enrolment],
+        set_={"n": Tally.n + stmt.excluded.n}))
 
 
 def counted(session: Session) -> dict[tuple[int, str, str], int]:
