@@ -1,6 +1,7 @@
 """Portal Verifikasi Pekerja Rentan — application factory."""
 from __future__ import annotations
 
+import logging
 import os
 
 from flask import Flask
@@ -40,4 +41,16 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from portal import cli
     cli.init_app(app)
+    _request_log_to_stderr(app)
     return app
+
+
+def _request_log_to_stderr(app: Flask) -> None:
+    """Request lines go to stderr as they are (JSON), for gunicorn or journald to collect."""
+    log = logging.getLogger("portal.request")
+    if app.testing or log.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)

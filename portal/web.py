@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+import time
 from datetime import datetime
 
-from flask import Flask, Response, redirect, render_template, request, session, url_for
+from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal, gettext
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -130,7 +133,8 @@ def init_app(app: Flask) -> None:
         return _error(500, gettext(MESSAGES[500]))
 
     @app.before_request
-    def _request_address() -> None:
+    def _request_start() -> None:
+        g.started = time.perf_counter()
         db.session.info["ip"] = request.remote_addr  # audit events record where a change came from
 
     @app.after_request
@@ -140,4 +144,18 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.vary.add("HX-Request")  # every page may answer htmx with a fragment
+        _log_request(response)
         return response
+
+
+REQUEST_LOG = logging.getLogger("portal.request")
+
+
+def _log_request(response: Response) -> None:
+    """One JSON line per request. The path only: query strings can hold a NIK being searched."""
+    started = g.get("started")
+    REQUEST_LOG.info(json.dumps({
+        "method": request.method, "path": request.path, "status": response.status_code,
+        "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        "user": current_user.get_id().split(":")[0] if current_user.is_authenticated else None,
+        "htmx": is_htmx(), "ip": request.remote_addr}))

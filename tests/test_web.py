@@ -92,3 +92,17 @@ def test_crash_is_a_clear_500_and_rolls_back(client, auth, world, monkeypatch):
     assert db.session.get(Worker, w.id).verification == "pending"
     from portal.domain import tallies
     assert tallies.kept(db.session) == tallies.counted(db.session)
+
+
+def test_every_request_is_logged_as_json_without_query(client, auth, world, caplog):
+    import json
+    import logging
+    caplog.set_level(logging.INFO, logger="portal.request")
+    auth.login("dinsos")
+    client.get("/antrian/?q=1609011203850002")
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "portal.request"]
+    login, queue = lines[-2], lines[-1]
+    assert login["method"] == "POST" and login["path"] == "/masuk" and login["status"] == 303
+    assert queue["path"] == "/antrian/" and queue["status"] == 200 and queue["ms"] >= 0
+    assert queue["user"] == login["user"] == str(world.users["dinsos"].id)
+    assert all("1609011203850002" not in r.getMessage() for r in caplog.records)
