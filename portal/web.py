@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.domain import N_
+from portal.domain import N_, privacy
 from portal.domain.states import ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, VERIFICATION_LABELS
 from portal.extensions import db, login
 from portal.htmx import is_htmx
@@ -111,7 +111,8 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(num=num, pct=pct, when=when, date_id=date_id, changes=changes)
+    app.jinja_env.filters.update(num=num, pct=pct, when=when, date_id=date_id, changes=changes,
+                                 mask=privacy.mask)
     app.jinja_env.globals.update(VERIFICATION_LABELS=VERIFICATION_LABELS, locale=locale,
                                  ENROLMENT_LABELS=ENROLMENT_LABELS, ROLE_LABELS=ROLE_LABELS,
                                  ACTION_LABELS=ACTION_LABELS)

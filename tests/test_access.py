@@ -21,6 +21,7 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "auth.change_password": ("GET", EVERYONE),
     "queue.index": ("GET", DECIDER),
     "queue.worker": ("GET", OWN_WORKER),
+    "queue.nik": ("GET", OWN_WORKER),
     "queue.approve": ("POST", OWN_WORKER),
     "queue.reject": ("POST", OWN_WORKER),
     "queue.hold": ("POST", OWN_WORKER),
@@ -38,6 +39,8 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "admin.reset_password": ("POST", ADMIN),
     "admin.set_user_active": ("POST", ADMIN),
     "admin.assign_opd": ("POST", ADMIN),
+    "admin.subject": ("GET", ADMIN),
+    "admin.subject_csv": ("GET", ADMIN),
 }
 
 
@@ -61,11 +64,13 @@ def test_access_matrix(app, world):
     args = {"worker_id": worker.id, "kind": "alasan", "item_id": world.reason("PINDAH").id,
             "user_id": make_user(db.session, "sasaran", "verifier", world.opd["DLH"]).id}
     db.session.commit()
+    QUERY = {"admin.subject_csv": {"nik": worker.nik}}
     checked = 0
     for endpoint, (method, expected) in EXPECTED.items():
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         with app.test_request_context():
-            url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
+            url = url_for(endpoint, **{k: v for k, v in args.items() if k in rule.arguments},
+                          **QUERY.get(endpoint, {}))
         for role in ROLES:
             client = app.test_client()
             if role != "anonymous":

@@ -218,7 +218,8 @@ def test_worker_page_and_correction(client, dinsos):
     assert r.status_code == 303 and r.headers["Location"] == f"/antrian/{w.id}"
     page = client.get(r.headers["Location"])
     assert "Siti Aminah Lubis" in page.text and "“Siti Aminah” → “Siti Aminah Lubis”" in page.text
-    assert db.session.scalar(select(Event.action).where(Event.worker_id == w.id)) == "correct"
+    actions = db.session.scalars(select(Event.action).where(Event.worker_id == w.id).order_by(Event.seq)).all()
+    assert actions == ["nik_view", "correct", "nik_view"]  # each view of the page shows the full NIK
 
 
 def test_correction_with_bad_phone_is_422(client, dinsos):

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from portal.admin import routes, users  # noqa: E402,F401
+from portal.admin import routes, subject, users  # noqa: E402,F401

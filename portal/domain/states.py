@@ -13,4 +13,6 @@ ENROLMENT_LABELS = {"not_enrolled": N_("Belum terdaftar"), "enrolled": N_("Terda
 ROLE_LABELS = {"admin": N_("Administrator"), "supervisor": N_("Pengawas"),
                "verifier": N_("Verifikator OPD"), "bpjs": N_("Petugas BPJS")}
 ACTION_LABELS = {"approve": N_("menyetujui"), "reject": N_("menolak"), "hold": N_("menunda"),
-                 "reopen": N_("membuka kembali"), "correct": N_("memperbaiki data")}
+                 "reopen": N_("membuka kembali"), "correct": N_("memperbaiki data"),
+                 "nik_view": N_("melihat NIK lengkap"), "subject_report": N_("membuat laporan subjek data"),
+                 "subject_export": N_("mengunduh laporan subjek data")}

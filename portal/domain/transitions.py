@@ -140,8 +140,8 @@ def _guard(session: Session, worker: Worker, actor: User, version: int,
 
 def stale(session: Session, worker: Worker) -> Stale:
     """The error for a decision made on an old copy: who changed the worker, when, to what."""
-    last = session.scalars(select(Event).where(Event.worker_id == worker.id)
-                           .order_by(Event.id.desc()).limit(1)).first()
+    last = session.scalars(select(Event).where(Event.worker_id == worker.id, Event.to_state.is_not(None))
+                           .order_by(Event.seq.desc()).limit(1)).first()
     if last is None:
         return Stale(N_("Data ini sudah berubah. Muat ulang sebelum memutuskan."))
     return Stale(N_("Data ini sudah diubah oleh %(who)s (%(action)s) pada %(when)s; status sekarang "

@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.auth import roles_required
-from portal.domain import queries, transitions
+from portal.domain import privacy, queries, transitions
 from portal.extensions import db
+from portal.htmx import is_htmx
 from portal.models import Desa, Kecamatan
 from portal.queue import bp
 from portal.queue.forms import CorrectForm
@@ -27,8 +28,22 @@ def _desa_choices() -> dict[str, list[tuple[str, str]]]:
 
 
 def _render(worker, form, status=200):
-    return render_template("queue/worker.html", w=worker, form=form,
+    nik = privacy.reveal(db.session, current_user, worker, "halaman pekerja")
+    db.session.commit()
+    return render_template("queue/worker.html", w=worker, nik=nik, form=form,
                            events=queries.history(db.session, worker.id)), status
+
+
+@bp.get("/<int:worker_id>/nik")
+@roles_required(*DECIDERS)
+def nik(worker_id: int):
+    """The full NIK of one row (audited); without htmx, the worker's page, which shows it."""
+    w = _worker(worker_id)
+    if not is_htmx():
+        return redirect(url_for("queue.worker", worker_id=w.id))
+    value = privacy.reveal(db.session, current_user, w, "antrian")
+    db.session.commit()
+    return render_template("queue/_nik.html", nik=value)
 
 
 @bp.get("/<int:worker_id>")
