@@ -20,6 +20,12 @@ class ToggleForm(FlaskForm):
     """Button-only action; still carries CSRF."""
 
 
+class ActiveForm(FlaskForm):
+    """Switch something on ("1") or off ("0"); anything else is refused."""
+    active = SelectField(choices={"0": "0", "1": "1"}, validate_choice=True,
+                         validators=[DataRequired()])
+
+
 class UserForm(FlaskForm):
     username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(max=40)])
     full_name = StringField(_l("Nama lengkap"), validators=[Length(max=120)])

@@ -1,10 +1,10 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.admin import bp
-from portal.admin.forms import CategoryForm, ReasonForm, ToggleForm
+from portal.admin.forms import ActiveForm, CategoryForm, ReasonForm, ToggleForm
 from portal.auth import roles_required
 from portal.domain import reference, transitions
 from portal.extensions import db
@@ -14,8 +14,8 @@ from portal.web import describe
 
 def _category_form(**kwargs) -> CategoryForm:
     form = CategoryForm(**kwargs)
-    form.opd.choices = [("", _("— tanpa OPD —"))] + [
-        (o.code, f"{o.code} — {o.name}") for o in db.session.scalars(select(OPD).order_by(OPD.code))]
+    form.opd.choices = {"": _("— tanpa OPD —")} | {
+        o.code: f"{o.code} — {o.name}" for o in db.session.scalars(select(OPD).order_by(OPD.code))}
     return form
 
 
@@ -78,7 +78,8 @@ def toggle(kind: str, item_id: int):
     """Retire or restore a reason or category (never deleted: old decisions refer to it)."""
     model = {"alasan": RejectReason, "kategori": Category}.get(kind)
     item = db.session.get(model, item_id) if model else None
-    if item is None or not ToggleForm().validate():
+    form = ActiveForm()
+    if item is None or not form.validate():
         abort(404 if item is None else 400)
-    active = request.form.get("active") == "1"
+    active = form.active.data == "1"
     return _apply(lambda: reference.set_active(db.session, current_user, item, active))

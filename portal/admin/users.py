@@ -1,13 +1,13 @@
 """Accounts: create, reset a password, deactivate, assign verifiers to OPDs — all audited."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.admin import bp
-from portal.admin.forms import AssignForm, ToggleForm, UserForm
+from portal.admin.forms import ActiveForm, AssignForm, ToggleForm, UserForm
 from portal.auth import roles_required
 from portal.domain import accounts, transitions
 from portal.domain.states import ROLE_LABELS, ROLES
@@ -22,14 +22,14 @@ def _opds() -> list[OPD]:
 
 def _user_form(**kwargs) -> UserForm:
     form = UserForm(**kwargs)
-    form.role.choices = [(r, _(ROLE_LABELS[r])) for r in ROLES]
-    form.opd.choices = [("", _("— tanpa OPD —"))] + [(o.code, f"{o.code} — {o.name}") for o in _opds()]
+    form.role.choices = {r: _(ROLE_LABELS[r]) for r in ROLES}
+    form.opd.choices = {"": _("— tanpa OPD —")} | {o.code: f"{o.code} — {o.name}" for o in _opds()}
     return form
 
 
 def _page(form=None, status=200):
     assign = AssignForm(formdata=None)
-    assign.opd.choices = [(o.code, o.code) for o in _opds()]
+    assign.opd.choices = {o.code: o.code for o in _opds()}
     users = db.session.scalars(select(User).order_by(User.role, User.username)).all()
     return render_template("admin/users.html", users=users, form=form or _user_form(formdata=None),
                            assign=assign, toggle=ToggleForm()), status
@@ -93,9 +93,10 @@ def reset_password(user_id: int):
 def set_user_active(user_id: int):
     """Deactivate or reactivate an account."""
     user = _user(user_id)
-    if not ToggleForm().validate():
+    form = ActiveForm()
+    if not form.validate():
         abort(400)
-    active = request.form.get("active") == "1"
+    active = form.active.data == "1"
     return _apply(lambda: accounts.set_active(db.session, current_user, user, active), _("Tersimpan."))
 
 
@@ -105,7 +106,7 @@ def assign_opd(user_id: int):
     """Assign a verifier to another OPD."""
     user = _user(user_id)
     form = AssignForm()
-    form.opd.choices = [(o.code, o.code) for o in _opds()]
+    form.opd.choices = {o.code: o.code for o in _opds()}
     if not form.validate():
         abort(400)
     return _apply(lambda: accounts.assign_opd(db.session, current_user, user, _opd(form.opd.data)),

@@ -17,13 +17,13 @@ from portal.queue.routes import DECIDERS, _worker
 from portal.web import describe
 
 
-def _desa_choices() -> dict[str, list[tuple[str, str]]]:
+def _desa_choices() -> dict[str, str | dict[str, str]]:
     """Desa grouped by kecamatan (a select with optgroups), after a 'not known' choice."""
     rows = db.session.execute(select(Kecamatan.name, Desa.code, Desa.name).join(
         Desa, Desa.kecamatan_code == Kecamatan.code).order_by(Kecamatan.name, Desa.name)).all()
-    groups: dict[str, list[tuple[str, str]]] = {"": [("", _("— tidak diketahui —"))]}
+    groups: dict[str, str | dict[str, str]] = {"": _("— tidak diketahui —")}
     for kecamatan, code, name in rows:
-        groups.setdefault(kecamatan, []).append((code, name))
+        groups.setdefault(kecamatan, {})[code] = name
     return groups
 
 
