@@ -62,7 +62,8 @@ def bulk_approve():
 
 
 def _refuse(opd, message: str, status: int):
+    context = _context(opd, notice=message, notice_error=True)
     if is_htmx():
-        return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message, notice_error=True)), status
-    flash(message, "error")
-    return _back(opd)
+        return blocks(TEMPLATE, ["results", "tallies"], **context), status, {
+            "HX-Retarget": "#results", "HX-Reswap": "outerHTML"}
+    return render_template(TEMPLATE, **context), status

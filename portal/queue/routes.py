@@ -95,9 +95,10 @@ def _decide(worker_id: int, form, apply):
                       figures=tallies.for_opd(db.session, worker.opd_id), reasons=_reasons(),
                       filters=_filters())
         return body, status
-    flash(message or _("%(name)s: %(state)s.", name=worker.full_name,
-                       state=_(VERIFICATION_LABELS[worker.verification])),
-          "error" if message else "info")
+    if message:  # without JavaScript: the queue again, saying what was refused
+        return render_template(TEMPLATE, **_context(worker.opd, notice=message, notice_error=True)), status
+    flash(_("%(name)s: %(state)s.", name=worker.full_name, state=_(VERIFICATION_LABELS[worker.verification])),
+          "info")
     return _back(worker.opd)
 
 
