@@ -32,8 +32,8 @@ test-postgres: venv
 		echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest; \
 	elif $(BIN)/python tests/pg.py ensure "$(PG_URL)"; then \
 		echo "== PostgreSQL: $(PG_URL)"; TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest; \
-	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
-		echo "== PostgreSQL required (REQUIRE_POSTGRES) but not reachable at $(PG_URL)"; exit 1; \
+	elif [ -n "$$REQUIRE_SERVICES" ]; then \
+		echo "== PostgreSQL required (REQUIRE_SERVICES) but not reachable at $(PG_URL)"; exit 1; \
 	else \
 		echo "== PostgreSQL not reachable on 127.0.0.1:5432: suite ran on SQLite only"; \
 	fi

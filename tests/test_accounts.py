@@ -148,3 +148,26 @@ def test_change_password_refusals(client, auth):
     assert r.status_code == 422 and "tidak sama" in r.text
     r = client.post("/sandi", data={"current": PASSWORD, "new": "okuselatan", "repeat": "okuselatan"})
     assert r.status_code == 422 and "mudah ditebak" in r.text
+
+
+def test_throttle_counts_are_shared_through_redis(make_app):
+    """With REDIS_URL set, every gunicorn worker sees the same attempt counts."""
+    import os
+    import redis
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    server = redis.Redis.from_url(url)
+    try:
+        server.flushdb()
+    except redis.ConnectionError:
+        if os.environ.get("REQUIRE_SERVICES"):
+            raise
+        pytest.skip("Redis not reachable")
+    limits = dict(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url, RATELIMIT_LOGIN="100 per minute",
+                  RATELIMIT_LOGIN_USERNAME="2 per minute")
+    first, second = make_app(**limits).test_client(), make_app(schema=False, **limits).test_client()
+    assert first.post("/masuk", data={"username": "dinsos", "password": "x"}).status_code == 422
+    assert second.post("/masuk", data={"username": "dinsos", "password": "x"}).status_code == 422
+    assert first.post("/masuk", data={"username": "dinsos", "password": "x"}).status_code == 429
+    assert server.keys("*login-user:dinsos*")
+    server.flushdb()
+    server.close()

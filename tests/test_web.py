@@ -106,3 +106,48 @@ def test_every_request_is_logged_as_json_without_query(client, auth, world, capl
     assert queue["path"] == "/antrian/" and queue["status"] == 200 and queue["ms"] >= 0
     assert queue["user"] == login["user"] == str(world.users["dinsos"].id)
     assert all("1609011203850002" not in r.getMessage() for r in caplog.records)
+
+
+def test_failure_after_every_write_rolls_all_back(client, auth, world, monkeypatch):
+    """The audit write fails after the tallies and the worker were already written: all undone."""
+    from portal.domain import audit, tallies, transitions
+    from portal.extensions import db
+    from portal.models import Event, Worker
+    w = world.worker()
+    auth.login("dinsos")
+    real = audit.record
+
+    def fail_after_writing(session, **fields):
+        if fields.get("worker_id") is None:
+            return real(session, **fields)
+        real(session, **fields)
+        session.flush()
+        raise RuntimeError("connection lost")
+    monkeypatch.setattr(transitions.audit, "record", fail_after_writing)
+    r = client.post(f"/antrian/{w.id}/setujui", data={"version": 1}, headers=HTMX)
+    assert r.status_code == 500 and "Tidak ada data yang berubah" in r.text
+    assert db.session.get(Worker, w.id).verification == "pending"
+    assert db.session.query(Event).filter(Event.worker_id == w.id).count() == 0
+    assert tallies.kept(db.session) == tallies.counted(db.session)
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    from config import ProductionConfig
+    from portal import create_app
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 32)
+    app = create_app(ProductionConfig)
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    import logging
+    logging.getLogger("portal.request").handlers.clear()  # a production app logs to stderr
+
+
+def test_login_starts_a_fresh_session(client, auth):
+    with client.session_transaction() as s:
+        s["planted"] = "by someone else"
+    auth.login("dinsos")
+    with client.session_transaction() as s:
+        assert "planted" not in s and s["_user_id"].startswith(f"{s['_user_id'].split(':')[0]}:")
