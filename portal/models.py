@@ -226,9 +226,56 @@ def _append_only(table, connection, **_kw) -> None:
 
 
 class Tally(Base):
-    """Kept count of workers per (OPD, verification, enrolment), moved by every transition."""
+    """Kept count of workers per cell (OPD, category, kecamatan, verification, enrolment, reject
+    reason; reason 0 for none), moved by every transition. Sparse and small: every breakdown on
+    the dashboard sums these rows, never the workers."""
     __tablename__ = "tally"
     opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), primary_key=True)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("kecamatan.code"), primary_key=True)
     verification: Mapped[str] = mapped_column(String(10), primary_key=True)
     enrolment: Mapped[str] = mapped_column(String(12), primary_key=True)
+    reason_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: not rejected
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Snapshot(Base):
+    """One OPD's figures at the end of one day, for the trend chart (`flask snapshot`)."""
+    __tablename__ = "snapshot"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"), primary_key=True)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    approved: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    on_hold: Mapped[int] = mapped_column(Integer, default=0)
+    enrolled: Mapped[int] = mapped_column(Integer, default=0)
+    inactive: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Target(Base):
+    """The county's coverage target for the end of one year, in hundredths of a percent."""
+    __tablename__ = "target"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coverage_bp: Mapped[int] = mapped_column(Integer)  # 10000 = 100 %
+
+
+class ContributionRate(Base):
+    """BPU contribution per worker per month from a date on (JKK + JKM), in whole rupiah."""
+    __tablename__ = "contribution_rate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, unique=True)
+    jkk: Mapped[int] = mapped_column(Integer)
+    jkm: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ApiToken(Base):
+    """A read-only key for /api/summary; only its SHA-256 is stored."""
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(default=True)

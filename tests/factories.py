@@ -37,7 +37,7 @@ def make_worker(session: Session, opd: OPD, *, verification: str = "pending",
                     opd=opd, verification=verification, enrolment=enrolment, **fields)
     session.add(worker)
     session.flush()
-    tallies.move(session, opd.id, None, (verification, enrolment))
+    tallies.move(session, None, tallies.cell(worker))
     session.flush()
     return worker
 

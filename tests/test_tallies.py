@@ -50,7 +50,7 @@ def test_opposite_moves_touch_cells_in_one_order(world, monkeypatch):
     """approve and reopen update the same two cells in the same order: no deadlock cycle."""
     worker = world.worker()
     seen, real = [], tallies._add
-    monkeypatch.setattr(tallies, "_add", lambda s, o, cell, d: seen.append(cell) or real(s, o, cell, d))
+    monkeypatch.setattr(tallies, "_add", lambda s, cell, d: seen.append(cell) or real(s, cell, d))
     t.approve(db.session, worker, world.users["dinsos"], 1)
     t.reopen(db.session, worker, world.users["dinsos"], 2)
     assert len(seen) == 4 and seen[:2] == seen[2:] == sorted(seen[:2])

@@ -1,8 +1,9 @@
-"""initial schema: OPDs, users, reference data, workers, tallies, the sealed audit trail
+"""initial schema: OPDs, users, reference data, workers, tallies, the sealed audit trail,
+snapshots, targets, contribution rates, API tokens
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 23:49:41.143154
+Create Date: 2026-11-29 00:07:02.783868
 
 """
 from alembic import op
@@ -26,6 +27,15 @@ def upgrade():
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
+    op.create_table('contribution_rate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('effective_from', sa.Date(), nullable=False),
+    sa.Column('jkk', sa.Integer(), nullable=False),
+    sa.Column('jkm', sa.Integer(), nullable=False),
+    sa.Column('basis', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contribution_rate')),
+    sa.UniqueConstraint('effective_from', name=op.f('uq_contribution_rate_effective_from'))
+    )
     op.create_table('kecamatan',
     sa.Column('code', sa.String(length=6), nullable=False),
     sa.Column('name', sa.String(length=80), nullable=False),
@@ -48,6 +58,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reject_reason')),
     sa.UniqueConstraint('code', name=op.f('uq_reject_reason_code'))
     )
+    op.create_table('target',
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('coverage_bp', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('year', name=op.f('pk_target'))
+    )
     op.create_table('category',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=30), nullable=False),
@@ -69,13 +84,17 @@ def upgrade():
     with op.batch_alter_table('desa', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_desa_kecamatan_code'), ['kecamatan_code'], unique=False)
 
-    op.create_table('tally',
+    op.create_table('snapshot',
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('opd_id', sa.Integer(), nullable=False),
-    sa.Column('verification', sa.String(length=10), nullable=False),
-    sa.Column('enrolment', sa.String(length=12), nullable=False),
-    sa.Column('n', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['opd_id'], ['opd.id'], name=op.f('fk_tally_opd_id_opd')),
-    sa.PrimaryKeyConstraint('opd_id', 'verification', 'enrolment', name=op.f('pk_tally'))
+    sa.Column('pending', sa.Integer(), nullable=False),
+    sa.Column('approved', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('on_hold', sa.Integer(), nullable=False),
+    sa.Column('enrolled', sa.Integer(), nullable=False),
+    sa.Column('inactive', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['opd_id'], ['opd.id'], name=op.f('fk_snapshot_opd_id_opd')),
+    sa.PrimaryKeyConstraint('day', 'opd_id', name=op.f('pk_snapshot'))
     )
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -94,6 +113,31 @@ def upgrade():
     sa.ForeignKeyConstraint(['opd_id'], ['opd.id'], name=op.f('fk_user_account_opd_id_opd')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
+    )
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_api_token_created_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
+    )
+    op.create_table('tally',
+    sa.Column('opd_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('kecamatan_code', sa.String(length=6), nullable=False),
+    sa.Column('verification', sa.String(length=10), nullable=False),
+    sa.Column('enrolment', sa.String(length=12), nullable=False),
+    sa.Column('reason_id', sa.Integer(), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_tally_category_id_category')),
+    sa.ForeignKeyConstraint(['kecamatan_code'], ['kecamatan.code'], name=op.f('fk_tally_kecamatan_code_kecamatan')),
+    sa.ForeignKeyConstraint(['opd_id'], ['opd.id'], name=op.f('fk_tally_opd_id_opd')),
+    sa.PrimaryKeyConstraint('opd_id', 'category_id', 'kecamatan_code', 'verification', 'enrolment', 'reason_id', name=op.f('pk_tally'))
     )
     op.create_table('worker',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -172,15 +216,19 @@ def downgrade():
         batch_op.drop_index('ix_worker_opd_name')
 
     op.drop_table('worker')
-    op.drop_table('user_account')
     op.drop_table('tally')
+    op.drop_table('api_token')
+    op.drop_table('user_account')
+    op.drop_table('snapshot')
     with op.batch_alter_table('desa', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_desa_kecamatan_code'))
 
     op.drop_table('desa')
     op.drop_table('category')
+    op.drop_table('target')
     op.drop_table('reject_reason')
     op.drop_table('opd')
     op.drop_table('kecamatan')
+    op.drop_table('contribution_rate')
     op.drop_table('audit_head')
     # ### end Alembic commands ###

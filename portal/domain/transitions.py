@@ -105,9 +105,10 @@ def correct(session: Session, worker: Worker, actor: User, version: int,
     diff = {k: [getattr(worker, k), v] for k, v in changes.items() if getattr(worker, k) != v}
     if not diff:
         raise Invalid(N_("Tidak ada yang berubah."))
+    was = tallies.cell(worker)
     for field, (_, new) in diff.items():
         setattr(worker, field, new)
-    return _record(session, worker, actor, "correct", worker.verification, worker.verification,
+    return _record(session, worker, was, actor, "correct", worker.verification, worker.verification,
                    detail=json.dumps(diff, ensure_ascii=False))
 
 
@@ -160,17 +161,18 @@ def _clean_note(note: str | None) -> str:
 
 def _move(session: Session, worker: Worker, actor: User, action: str, to: str,
           reason: RejectReason | None, note: str) -> Event:
-    before = worker.verification
-    tallies.move(session, worker.opd_id, (before, worker.enrolment), (to, worker.enrolment))
+    was, before = tallies.cell(worker), worker.verification
     worker.verification = to
     worker.reject_reason = reason
     worker.decision_note = note
-    return _record(session, worker, actor, action, before, to,
+    return _record(session, worker, was, actor, action, before, to,
                    reason_code=reason.code if reason else None, note=note)
 
 
-def _record(session: Session, worker: Worker, actor: User, action: str, before: str, to: str,
-            **fields) -> Event:
+def _record(session: Session, worker: Worker, was: tallies.Cell, actor: User, action: str,
+            before: str, to: str, **fields) -> Event:
+    """Write the worker (refused if its version moved on), then its tallies, then the event:
+    every transition takes its locks in this order."""
     worker.updated_at = utcnow()
     try:
         session.flush()  # UPDATE worker … WHERE version = <the version read>
@@ -178,5 +180,6 @@ def _record(session: Session, worker: Worker, actor: User, action: str, before: 
         # Someone committed a change between our read and our write.
         session.rollback()
         raise stale(session, session.get(Worker, worker.id, populate_existing=True)) from None
+    tallies.move(session, was, tallies.cell(worker))
     return audit.record(session, action=action, user_id=actor.id, worker_id=worker.id,
                         from_state=before, to_state=to, created_at=worker.updated_at, **fields)
