@@ -32,12 +32,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.locale)
     web.init_app(app)
 
-    from portal.auth import bp as auth_bp
-    from portal.queue import bp as queue_bp
-    from portal.county import bp as county_bp
-    from portal.admin import bp as admin_bp
-    for bp in (auth_bp, queue_bp, county_bp, admin_bp):
-        app.register_blueprint(bp)
+    from portal import admin, api, auth, bpjs, county, fiscal, progress, queue, reports
+    for package in (auth, queue, bpjs, county, fiscal, progress, reports, api, admin):
+        app.register_blueprint(package.bp)
 
     from portal import cli
     cli.init_app(app)
