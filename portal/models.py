@@ -144,6 +144,7 @@ class Worker(Base):
         CheckConstraint("length(nik) = 16", name="nik_length"),
         Index("ix_worker_queue", "opd_id", "verification", "full_name"),
         Index("ix_worker_opd_name", "opd_id", "full_name"),
+        Index("ix_worker_desk", "enrolment", "verification", "full_name"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     nik: Mapped[str] = mapped_column(String(16), unique=True)

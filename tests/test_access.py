@@ -12,6 +12,7 @@ EVERYONE = dict.fromkeys(ROLES[1:], OK)
 DECIDER = {"admin": OK, "supervisor": 403, "bpjs": 403, "dinsos": OK, "kesra": OK}
 OWN_WORKER = {**DECIDER, "kesra": 404}
 WATCHER = {"admin": OK, "supervisor": OK, "bpjs": OK, "dinsos": 403, "kesra": 403}
+ENROLLER = {"admin": OK, "supervisor": 403, "bpjs": OK, "dinsos": 403, "kesra": 403}
 ADMIN = {"admin": OK, "supervisor": 403, "bpjs": 403, "dinsos": 403, "kesra": 403}
 
 EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the login page unless stated
@@ -30,6 +31,11 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "queue.bulk_confirm": ("POST", DECIDER),
     "queue.bulk_approve": ("POST", DECIDER),
     "county.index": ("GET", WATCHER),
+    "bpjs.index": ("GET", ENROLLER),
+    "bpjs.enrol": ("POST", ENROLLER),
+    "bpjs.lapse": ("POST", ENROLLER),
+    "bpjs.restore": ("POST", ENROLLER),
+    "bpjs.nik": ("GET", ENROLLER),
     "admin.reference_data": ("GET", ADMIN),
     "admin.add_reason": ("POST", ADMIN),
     "admin.add_category": ("POST", ADMIN),

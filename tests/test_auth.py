@@ -8,7 +8,7 @@ from portal.extensions import db
 
 @pytest.mark.parametrize("username, home", [
     ("dinsos", "/antrian/"), ("kesra", "/antrian/"), ("supervisor", "/kabupaten/"),
-    ("admin", "/kabupaten/"), ("bpjs", "/kabupaten/"),
+    ("admin", "/kabupaten/"), ("bpjs", "/bpjs/"),
 ])
 def test_each_role_lands_on_its_page(client, auth, username, home):
     r = auth.login(username)

@@ -19,7 +19,7 @@ from portal.models import User, utcnow
 from portal.web import describe
 
 HOME = {"verifier": "queue.index", "supervisor": "county.index", "admin": "county.index",
-        "bpjs": "county.index"}
+        "bpjs": "bpjs.index"}
 OPEN_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password", "static"}
 
 

@@ -35,11 +35,16 @@ def matching(opd_id: int, status: str, q: str) -> Select:
     stmt = select(Worker).where(Worker.opd_id == opd_id)
     if status in VERIFICATION:
         stmt = stmt.where(Worker.verification == status)
+    return _search(stmt, q)
+
+
+def _search(stmt: Select, q: str) -> Select:
+    """Workers whose NIK starts with `q` (digits) or whose name contains it."""
     q = q.strip()
     if q.isdigit():
-        stmt = stmt.where(Worker.nik.startswith(q, autoescape=True))
-    elif q:
-        stmt = stmt.where(func.lower(Worker.full_name).contains(q.lower(), autoescape=True))
+        return stmt.where(Worker.nik.startswith(q, autoescape=True))
+    if q:
+        return stmt.where(func.lower(Worker.full_name).contains(q.lower(), autoescape=True))
     return stmt
 
 
@@ -60,6 +65,33 @@ def queue_page(session: Session, opd_id: int, status: str, q: str, number: int, 
     items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),
                                          joinedload(Worker.kecamatan), joinedload(Worker.reject_reason))
                             .order_by(*order).offset((number - 1) * size).limit(size)).all()
+    return Page(items, total, number, size)
+
+
+DESK_TABS = {  # the BPJS desk's lists
+    "ready": (Worker.verification == "approved", Worker.enrolment == "not_enrolled"),
+    "enrolled": (Worker.enrolment == "enrolled", Worker.verification == "approved"),
+    "inactive": (Worker.enrolment == "inactive",),
+    "flagged": (Worker.verification != "approved", Worker.enrolment == "enrolled"),
+}
+
+
+def desk_page(session: Session, tab: str, opd_id: int | None, kecamatan: str | None,
+              category_id: int | None, q: str, number: int, size: int) -> Page:
+    """One page of a BPJS desk list, filtered by OPD, kecamatan, category and a name/NIK search."""
+    stmt = select(Worker).where(*DESK_TABS[tab])
+    if opd_id:
+        stmt = stmt.where(Worker.opd_id == opd_id)
+    if kecamatan:
+        stmt = stmt.where(Worker.kecamatan_code == kecamatan)
+    if category_id:
+        stmt = stmt.where(Worker.category_id == category_id)
+    stmt = _search(stmt, q)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    number = min(max(1, number), max(1, -(-total // size)))
+    items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),
+                                         joinedload(Worker.kecamatan), joinedload(Worker.opd))
+                            .order_by(Worker.full_name, Worker.id).offset((number - 1) * size).limit(size)).all()
     return Page(items, total, number, size)
 
 

@@ -15,4 +15,7 @@ ROLE_LABELS = {"admin": N_("Administrator"), "supervisor": N_("Pengawas"),
 ACTION_LABELS = {"approve": N_("menyetujui"), "reject": N_("menolak"), "hold": N_("menunda"),
                  "reopen": N_("membuka kembali"), "correct": N_("memperbaiki data"),
                  "nik_view": N_("melihat NIK lengkap"), "subject_report": N_("membuat laporan subjek data"),
-                 "subject_export": N_("mengunduh laporan subjek data")}
+                 "subject_export": N_("mengunduh laporan subjek data"),
+                 "enrol": N_("mencatat terdaftar BPJS"), "lapse": N_("mencatat tidak aktif"),
+                 "restore": N_("mencatat aktif kembali")}
+STATE_LABELS = {**VERIFICATION_LABELS, **ENROLMENT_LABELS}

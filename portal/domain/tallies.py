@@ -170,3 +170,18 @@ def rejections(session: Session) -> dict[int, dict[int, int]]:
         if n:
             out.setdefault(opd_id, {})[reason_id] = int(n)
     return out
+
+
+def desk_counts(session: Session) -> dict[str, int]:
+    """How many workers each BPJS desk list holds (see queries.DESK_TABS), from the tallies."""
+    counts = dict.fromkeys(("ready", "enrolled", "inactive", "flagged"), 0)
+    stmt = select(Tally.verification, Tally.enrolment, func.sum(Tally.n)).group_by(
+        Tally.verification, Tally.enrolment)
+    for v, e, n in session.execute(stmt):
+        if e == "inactive":
+            counts["inactive"] += int(n)
+        elif e == "enrolled":
+            counts["enrolled" if v == "approved" else "flagged"] += int(n)
+        elif v == "approved":
+            counts["ready"] += int(n)
+    return counts

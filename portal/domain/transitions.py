@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import N_, audit, tallies
-from portal.domain.states import ACTION_LABELS, VERIFICATION_LABELS
+from portal.domain.states import ACTION_LABELS, STATE_LABELS, VERIFICATION_LABELS
 from portal.models import Desa, Event, RejectReason, User, Worker, utcnow
 
 DECIDERS = ("verifier", "admin")
@@ -61,7 +61,7 @@ def reject(session: Session, worker: Worker, actor: User, version: int,
            reason: RejectReason | None, note: str = "") -> Event:
     """pending/on_hold → rejected, with a coded reason (and a note when the reason needs one)."""
     _guard(session, worker, actor, version, ("pending", "on_hold"))
-    note = _clean_note(note)
+    note = clean_note(note)
     if reason is None or not reason.active:
         raise Invalid(N_("Pilih alasan penolakan."))
     if reason.note_required and not note:
@@ -72,7 +72,7 @@ def reject(session: Session, worker: Worker, actor: User, version: int,
 def hold(session: Session, worker: Worker, actor: User, version: int, note: str) -> Event:
     """pending → on_hold; the note says what is being waited for."""
     _guard(session, worker, actor, version, ("pending",))
-    note = _clean_note(note)
+    note = clean_note(note)
     if not note:
         raise Invalid(N_("Tulis catatan: apa yang ditunggu sebelum memutuskan."))
     return _move(session, worker, actor, "hold", "on_hold", reason=None, note=note)
@@ -81,7 +81,7 @@ def hold(session: Session, worker: Worker, actor: User, version: int, note: str)
 def reopen(session: Session, worker: Worker, actor: User, version: int, note: str = "") -> Event:
     """approved/rejected/on_hold → pending, so the decision can be made again."""
     _guard(session, worker, actor, version, ("approved", "rejected", "on_hold"))
-    return _move(session, worker, actor, "reopen", "pending", reason=None, note=_clean_note(note))
+    return _move(session, worker, actor, "reopen", "pending", reason=None, note=clean_note(note))
 
 
 def correct(session: Session, worker: Worker, actor: User, version: int,
@@ -108,7 +108,7 @@ def correct(session: Session, worker: Worker, actor: User, version: int,
     was = tallies.cell(worker)
     for field, (_, new) in diff.items():
         setattr(worker, field, new)
-    return _record(session, worker, was, actor, "correct", worker.verification, worker.verification,
+    return record_change(session, worker, was, actor, "correct", worker.verification, worker.verification,
                    detail=json.dumps(diff, ensure_ascii=False))
 
 
@@ -148,10 +148,10 @@ def stale(session: Session, worker: Worker) -> Stale:
     return Stale(N_("Data ini sudah diubah oleh %(who)s (%(action)s) pada %(when)s; status sekarang "
                     "%(state)s. Periksa lagi sebelum memutuskan."),
                  who=last.user.username if last.user else "sistem", action=ACTION_LABELS[last.action],
-                 when=last.created_at, state=VERIFICATION_LABELS[worker.verification])
+                 when=last.created_at, state=STATE_LABELS[last.to_state])
 
 
-def _clean_note(note: str | None) -> str:
+def clean_note(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise Invalid(N_("Catatan terlalu panjang (%(n)d karakter, paling banyak %(max)d)."),
@@ -165,14 +165,14 @@ def _move(session: Session, worker: Worker, actor: User, action: str, to: str,
     worker.verification = to
     worker.reject_reason = reason
     worker.decision_note = note
-    return _record(session, worker, was, actor, action, before, to,
+    return record_change(session, worker, was, actor, action, before, to,
                    reason_code=reason.code if reason else None, note=note)
 
 
-def _record(session: Session, worker: Worker, was: tallies.Cell, actor: User, action: str,
+def record_change(session: Session, worker: Worker, was: tallies.Cell, actor: User, action: str,
             before: str, to: str, **fields) -> Event:
     """Write the worker (refused if its version moved on), then its tallies, then the event:
-    every transition takes its locks in this order."""
+    every transition — verification here, enrolment in domain.enrolment — locks in this order."""
     worker.updated_at = utcnow()
     try:
         session.flush()  # UPDATE worker … WHERE version = <the version read>
