@@ -14,7 +14,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.domain import N_, privacy
-from portal.domain.states import ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, VERIFICATION_LABELS
+from portal.domain.states import (ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, STATE_LABELS,
+                                  VERIFICATION_LABELS)
 from portal.extensions import db, login
 from portal.htmx import is_htmx
 from portal.models import User
@@ -115,7 +116,7 @@ def init_app(app: Flask) -> None:
                                  mask=privacy.mask)
     app.jinja_env.globals.update(VERIFICATION_LABELS=VERIFICATION_LABELS, locale=locale,
                                  ENROLMENT_LABELS=ENROLMENT_LABELS, ROLE_LABELS=ROLE_LABELS,
-                                 ACTION_LABELS=ACTION_LABELS)
+                                 ACTION_LABELS=ACTION_LABELS, STATE_LABELS=STATE_LABELS)
 
     @app.errorhandler(CSRFError)
     def _csrf(_error_):

@@ -158,3 +158,12 @@ def test_reveal_nik_on_the_desk_is_audited(client, desk):
     r = client.get(f"/bpjs/{w.id}/nik", headers=HTMX)
     assert w.nik in r.text
     assert db.session.scalar(select(Event.note).where(Event.action == "nik_view")) == "meja BPJS"
+
+
+def test_enrolment_shows_in_the_workers_history(client, auth, world):
+    w = world.worker(verification="approved")
+    enrol(world, w)
+    db.session.commit()
+    auth.login("dinsos")
+    page = client.get(f"/antrian/{w.id}")
+    assert page.status_code == 200 and "mencatat terdaftar BPJS → Terdaftar" in page.text
