@@ -7,11 +7,12 @@ import secrets
 import time
 from datetime import datetime
 
-from flask import Flask, Response, g, redirect, render_template, request, session, url_for
+from flask import Flask, Response, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from portal.domain import N_, privacy
 from portal.domain.states import (ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, STATE_LABELS,
@@ -79,7 +80,7 @@ def describe(error) -> str:
 def _load_user(session_id: str) -> User | None:
     """The user of a login session, unless deactivated or its sessions were ended since."""
     user_id, _, token = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
@@ -111,7 +112,26 @@ MESSAGES = {
 }
 
 
+class _Id(IntegerConverter):
+    """`<int:…>` in every route: a positive id that fits a 32-bit column, else 404 (SQLite
+    overflows on longer numbers)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def _refuse_nul() -> None:
+    """A NUL character is never legitimate input, and PostgreSQL refuses to store it."""
+    for value in (*request.args.values(), *request.form.values(), request.path):
+        if "\x00" in value:
+            abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = _Id
+    app.before_request(_refuse_nul)
     app.jinja_env.filters.update(num=num, pct=pct, when=when, date_id=date_id, changes=changes,
                                  mask=privacy.mask)
     app.jinja_env.globals.update(VERIFICATION_LABELS=VERIFICATION_LABELS, locale=locale,

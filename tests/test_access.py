@@ -3,6 +3,7 @@ another OPD. A route added without an entry here fails this test."""
 import pytest
 from flask import url_for
 
+from portal.domain import api_tokens
 from portal.extensions import db
 from tests.factories import make_user
 
@@ -47,6 +48,10 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "admin.assign_opd": ("POST", ADMIN),
     "admin.subject": ("GET", ADMIN),
     "admin.subject_csv": ("GET", ADMIN),
+    "api.summary": ("GET", {"anonymous": 401, "admin": OK, "supervisor": OK, "bpjs": 403, "dinsos": 403, "kesra": 403}),
+    "api.tokens": ("GET", ADMIN),
+    "api.create_token": ("POST", ADMIN),
+    "api.revoke_token": ("POST", ADMIN),
 }
 
 
@@ -54,7 +59,7 @@ def outcome(response) -> str | int:
     # The login guard answers 302; a view's own redirect after a POST (logout) is 303.
     if response.status_code == 302 and response.headers["Location"].startswith("/masuk"):
         return LOGIN
-    if response.status_code in (403, 404):
+    if response.status_code in (401, 403, 404):
         return response.status_code
     assert response.status_code < 500, response.text
     return OK
@@ -68,7 +73,8 @@ def test_every_route_has_an_entry(app):
 def test_access_matrix(app, world):
     worker = world.worker("DINSOS")
     args = {"worker_id": worker.id, "kind": "alasan", "item_id": world.reason("PINDAH").id,
-            "user_id": make_user(db.session, "sasaran", "verifier", world.opd["DLH"]).id}
+            "user_id": make_user(db.session, "sasaran", "verifier", world.opd["DLH"]).id,
+            "token_id": api_tokens.create(db.session, world.users["admin"], "Matriks")[0].id}
     db.session.commit()
     QUERY = {"admin.subject_csv": {"nik": worker.nik}}
     checked = 0

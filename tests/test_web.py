@@ -86,7 +86,7 @@ def test_crash_is_a_clear_500_and_rolls_back(client, auth, world, monkeypatch):
 
     def boom(*args, **kwargs):
         raise RuntimeError("database went away")
-    monkeypatch.setattr(transitions, "_record", boom)
+    monkeypatch.setattr(transitions, "record_change", boom)
     r = client.post(f"/antrian/{w.id}/setujui", data={"version": 1}, headers=HTMX)
     assert r.status_code == 500 and "Tidak ada data yang berubah" in r.text
     assert db.session.get(Worker, w.id).verification == "pending"

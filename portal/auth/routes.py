@@ -59,6 +59,8 @@ def _session_checks():
     if now - seen > current_app.config["IDLE_TIMEOUT_SECONDS"]:
         logout_user()
         session.clear()
+        if request.blueprint == "api":  # the API answers 401 itself, never a login page
+            return None
         flash(_("Sesi berakhir karena terlalu lama tidak ada kegiatan. Silakan masuk lagi."), "info")
         return _to("auth.login", next=request.full_path if request.method == "GET" else None)
     if request.headers.get("X-Poll") != "1":  # self-refreshing tables are not activity

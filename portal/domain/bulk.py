@@ -26,6 +26,16 @@ def candidates(session: Session, opd_id: int, ids: list[int] | None, status: str
     return [(i, v) for i, v in rows]
 
 
+def _small_int(text: str) -> bool:
+    # ASCII digits only ("²".isdigit() is true) and small enough for any database's integer.
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
+def ids(values: list[str]) -> list[int]:
+    """The worker ids ticked in a form, ignoring anything that is not one."""
+    return [int(v) for v in values if _small_int(v)][:LIMIT + 1]
+
+
 def encode(items: list[tuple[int, int]]) -> str:
     return ",".join(f"{i}:{v}" for i, v in items)
 
@@ -35,7 +45,7 @@ def decode(text: str) -> list[tuple[int, int]]:
     items = []
     for part in filter(None, (text or "").split(",")):
         worker_id, _, version = part.partition(":")
-        if not (worker_id.isdigit() and version.isdigit()):
+        if not (_small_int(worker_id) and _small_int(version)):
             raise Invalid(N_("Daftar baris yang dikonfirmasi tidak sah. Ulangi pilihan."))
         items.append((int(worker_id), int(version)))
     if not items:

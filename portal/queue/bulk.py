@@ -24,7 +24,7 @@ def bulk_confirm():
     form, opd = BulkForm(), _opd()
     if not form.validate():
         return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
-    ids = None if form.scope.data == "filter" else [int(i) for i in request.form.getlist("pilih") if i.isdigit()]
+    ids = None if form.scope.data == "filter" else bulk.ids(request.form.getlist("pilih"))
     try:
         items = bulk.candidates(db.session, opd.id, ids, form.status.data, form.q.data)
     except transitions.TransitionError as error:

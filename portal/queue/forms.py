@@ -7,13 +7,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from portal.domain.transitions import NOTE_MAX
 
 
-def _row_version(_form, field) -> None:
-    # Not NumberRange: it converts to float and overflows on absurdly long numbers.
-    if field.data is not None and not 1 <= field.data < 2**31:
-        raise ValidationError(_l("Versi baris tidak sah. Muat ulang halaman."))
+def small_positive(message):
+    """Like NumberRange(1, 2**31 - 1), which converts to float and overflows on absurdly long
+    numbers; ids and versions fit a 32-bit column."""
+    def check(_form, field) -> None:
+        if field.data is not None and not 1 <= field.data < 2**31:
+            raise ValidationError(message)
+    return check
 
 
-VERSION = [InputRequired(message=_l("Versi baris tidak ada. Muat ulang halaman.")), _row_version]
+VERSION = [InputRequired(message=_l("Versi baris tidak ada. Muat ulang halaman.")),
+           small_positive(_l("Versi baris tidak sah. Muat ulang halaman."))]
 
 
 class DecisionForm(FlaskForm):
@@ -22,8 +26,8 @@ class DecisionForm(FlaskForm):
 
 
 class RejectForm(DecisionForm):
-    reason = SelectField(_l("Alasan penolakan"), coerce=int, validate_choice=False,
-                         validators=[InputRequired(message=_l("Pilih alasan penolakan."))])
+    reason = IntegerField(_l("Alasan penolakan"), validators=[
+        InputRequired(message=_l("Pilih alasan penolakan.")), small_positive(_l("Pilih alasan penolakan."))])
 
 
 class CorrectForm(FlaskForm):
