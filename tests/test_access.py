@@ -1,6 +1,5 @@
 """Who may reach what: every route in app.url_map, for anonymous, each role, and a verifier of
 another OPD. A route added without an entry here fails this test."""
-import pytest
 from flask import url_for
 
 from portal.domain import api_tokens
@@ -48,6 +47,11 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "admin.assign_opd": ("POST", ADMIN),
     "admin.subject": ("GET", ADMIN),
     "admin.subject_csv": ("GET", ADMIN),
+    "reports.index": ("GET", {"admin": OK, "supervisor": 403, "bpjs": OK, "dinsos": OK, "kesra": OK}),
+    "reports.document": ("GET", {"admin": OK, "supervisor": 403, "bpjs": OK, "dinsos": OK, "kesra": 404}),
+    "fiscal.index": ("GET", WATCHER),
+    "fiscal.rates": ("GET", ADMIN),
+    "fiscal.add_rate": ("POST", ADMIN),
     "api.summary": ("GET", {"anonymous": 401, "admin": OK, "supervisor": OK, "bpjs": 403, "dinsos": 403, "kesra": 403}),
     "api.tokens": ("GET", ADMIN),
     "api.create_token": ("POST", ADMIN),
@@ -74,6 +78,7 @@ def test_access_matrix(app, world):
     worker = world.worker("DINSOS")
     args = {"worker_id": worker.id, "kind": "alasan", "item_id": world.reason("PINDAH").id,
             "user_id": make_user(db.session, "sasaran", "verifier", world.opd["DLH"]).id,
+            "opd_code": "DINSOS",
             "token_id": api_tokens.create(db.session, world.users["admin"], "Matriks")[0].id}
     db.session.commit()
     QUERY = {"admin.subject_csv": {"nik": worker.nik}}

@@ -67,6 +67,8 @@ ROUTES = {
     "assign_opd": ("admin", "/admin/pengguna/{target}/opd", {"opd": ("one of:{opds}", "KESRA")}, {}),
     "change_password": ("dinsos", "/sandi", {"current": ("exact", PASSWORD), "new": ("exact", "Sungai-Selabung-77"),
                                              "repeat": ("exact", "Sungai-Selabung-77")}, {}),
+    "add_rate": ("admin", "/admin/tarif", {"effective_from": ("exact", "2026-01-01"), "basis": ("text:200", "PP baru")},
+                 {"jkk": "12000", "jkm": "7000"}),
     "create_token": ("admin", "/admin/token", {"name": ("text:80", "Dasbor Bapperida")}, {}),
     "login": (None, "/masuk", {"username": ("exact", "dinsos"), "password": ("exact", PASSWORD)}, {}),
 }

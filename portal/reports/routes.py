@@ -1,1 +1,61 @@
 """Views; see the package docstring."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.auth import roles_required
+from portal.domain import berita_acara, tallies
+from portal.extensions import db
+from portal.models import OPD, utcnow
+from portal.reports import bp
+
+READERS = ("verifier", "admin", "bpjs")
+
+
+def _day() -> date | None:
+    """The document date from ?tanggal=YYYY-MM-DD; today (WIB) without it; None if malformed."""
+    raw = request.args.get("tanggal", "").strip()
+    if not raw:
+        return berita_acara.today()
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None
+
+
+@bp.get("/berita-acara")
+@roles_required(*READERS)
+def index():
+    """A verifier goes straight to the own OPD's document; admin and BPJS choose an OPD."""
+    if current_user.role == "verifier":
+        tanggal = request.args.get("tanggal") or None  # the chosen date survives the redirect
+        return redirect(url_for("reports.document", opd_code=current_user.opd.code, tanggal=tanggal))
+    _total, rows = tallies.county(db.session)
+    return render_template("reports/index.html", rows=rows)
+
+
+@bp.get("/berita-acara/<opd_code>")
+@roles_required(*READERS)
+def document(opd_code: str):
+    """The printable Berita Acara Verifikasi of one OPD (code in any case), with full NIKs:
+    each listed worker's reveal is audited. Another OPD's document is 404 to a verifier;
+    a malformed `tanggal` is 422 with the reason, and nothing is revealed."""
+    opd = db.session.scalar(select(OPD).where(OPD.code == opd_code.upper()))
+    if opd is None or not berita_acara.may_view(current_user, opd):
+        abort(404)
+    day = _day()
+    if day is None:
+        message = _("Tanggal dokumen tidak sah. Tulis tanggal yang ada (tahun 2000–2100) dengan format "
+                    "TTTT-BB-HH, misalnya 2025-12-01.")
+        return render_template("reports/tanggal.html", opd=opd, message=message), 422
+    doc = berita_acara.build(db.session, opd, current_user, day)
+    berita_acara.record_view(db.session, current_user, doc.worker_ids)
+    db.session.commit()
+    body = render_template("reports/berita_acara.html", doc=doc, now=utcnow())
+    return body, 200, {"Cache-Control": "no-store"}  # full NIKs: not kept in browser or proxy caches
