@@ -121,7 +121,7 @@ def test_reset_deactivate_and_reassign(client, auth, world, app):
     auth.login("admin")
     target = world.users["dinsos"]
     client.post(f"/admin/pengguna/{target.id}/opd", data={"opd": "KESRA"})
-    w = world.worker("KESRA", full_name="Milik Kesra")
+    world.worker("KESRA", full_name="Milik Kesra")
     assert "Milik Kesra" in dinsos.get("/antrian/").text  # access follows the new OPD at once
     client.post(f"/admin/pengguna/{target.id}/aktif", data={"active": "0"})
     assert dinsos.get("/antrian/").status_code == 302  # deactivation ends the session

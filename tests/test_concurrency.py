@@ -59,3 +59,42 @@ def test_racing_decisions_lose_nothing(app, world):
     assert tallies.kept(db.session) == tallies.counted(db.session)
     from portal.domain import audit
     assert audit.verify(db.session)[1] == []
+
+
+def test_bulk_and_single_decisions_together_never_deadlock(app, world):
+    """A bulk approval of pending and on-hold names while others put names on hold and reopen
+    them: every request ends in 200/303/409, never a deadlock (a 500), and no count is lost."""
+    bulk_ids = [world.worker("DINSOS", verification=v).id for v in ["pending", "on_hold"] * 15]
+    single_ids = [world.worker("DINSOS").id for _ in range(12)]
+    clients = []
+    for username in ("dinsos", "admin", "dinsos"):
+        client = app.test_client()
+        client.post("/masuk", data={"username": username, "password": PASSWORD})
+        clients.append(client)
+    start = threading.Barrier(3)
+    statuses: list[int] = []
+
+    def bulk_approver():
+        start.wait()
+        for chunk in range(0, len(bulk_ids), 5):
+            items = ",".join(f"{i}:1" for i in bulk_ids[chunk:chunk + 5])
+            statuses.append(clients[0].post("/antrian/massal", data={"items": items}).status_code)
+
+    def holder(n):
+        start.wait()
+        for worker_id in single_ids[n - 1::2]:
+            statuses.append(clients[n].post(f"/antrian/{worker_id}/tunda",
+                                            data={"version": 1, "note": "cek"}).status_code)
+            statuses.append(clients[n].post(f"/antrian/{worker_id}/buka", data={"version": 2}).status_code)
+
+    threads = [threading.Thread(target=bulk_approver), threading.Thread(target=holder, args=(1,)),
+               threading.Thread(target=holder, args=(2,))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(statuses) == 6 + 2 * len(single_ids)
+    assert set(statuses) <= {303}, statuses
+    db.session.expire_all()
+    assert set(db.session.scalars(select(Worker.verification).where(Worker.id.in_(bulk_ids)))) == {"approved"}
+    assert tallies.kept(db.session) == tallies.counted(db.session)

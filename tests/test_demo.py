@@ -1,5 +1,4 @@
 """`flask --app wsgi demo`: data shaped like the 2025 list, consistent NIKs, working accounts."""
-from datetime import date
 
 from sqlalchemy import func, select
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.domain import N_, queries
-from portal.domain.transitions import Invalid
-from portal.models import Worker
+from portal.domain import N_, queries, transitions
+from portal.domain.transitions import Invalid, NotFound
+from portal.models import User, Worker
 
 APPROVABLE = ("pending", "on_hold")
 LIMIT = 5000
@@ -24,6 +24,14 @@ def candidates(session: Session, opd_id: int, ids: list[int] | None, status: str
     if len(rows) > LIMIT:
         raise Invalid(N_("Terlalu banyak baris sekaligus (lebih dari %(max)d). Persempit saringan."), max=LIMIT)
     return [(i, v) for i, v in rows]
+
+
+def approve(session: Session, items: list[tuple[int, int]], actor: User) -> int:
+    """Approve exactly the confirmed (id, version) rows, all or none."""
+    workers = {w.id: w for w in session.scalars(select(Worker).where(Worker.id.in_([i for i, _v in items])))}
+    if any(i not in workers for i, _v in items):
+        raise NotFound(N_("Sebagian baris tidak ditemukan."))
+    return transitions.approve_many(session, [(workers[i], v) for i, v in items], actor)
 
 
 def _small_int(text: str) -> bool:

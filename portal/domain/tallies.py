@@ -35,12 +35,20 @@ def cell(worker: Worker) -> Cell:
 def move(session: Session, old: Cell | None, new: Cell | None) -> None:
     """Move one worker from cell `old` to cell `new` (None for a worker that appears or
     disappears). Atomic upserts, so concurrent transactions never lose a count."""
-    if old == new:
-        return
-    deltas = {c: d for c, d in ((old, -1), (new, +1)) if c is not None}
+    move_many(session, [(old, new)])
+
+
+def move_many(session: Session, moves: list[tuple[Cell | None, Cell | None]]) -> None:
+    """Move many workers at once: one upsert per cell whose count changes."""
+    deltas: dict[Cell, int] = {}
+    for old, new in moves:
+        for c, d in ((old, -1), (new, +1)):
+            if c is not None:
+                deltas[c] = deltas.get(c, 0) + d
     # Always touch cells in one order, so two transactions moving opposite ways cannot deadlock.
     for c in sorted(deltas):
-        _add(session, c, deltas[c])
+        if deltas[c]:
+            _add(session, c, deltas[c])
 
 
 def _add(session: Session, c: Cell, delta: int) -> None:

@@ -112,17 +112,35 @@ def correct(session: Session, worker: Worker, actor: User, version: int,
                    detail=json.dumps(diff, ensure_ascii=False))
 
 
-def approve_many(session: Session, items: list[tuple[Worker, int]], actor: User) -> list[Event]:
-    """Approve each (worker, version seen); all or nothing, so a refusal names its worker."""
-    events = []
+def approve_many(session: Session, items: list[tuple[Worker, int]], actor: User) -> int:
+    """Approve each (worker, version seen), all or nothing; a refusal names its worker.
+
+    Workers are written in id order, the tallies moved once per cell in cell order and the events
+    appended last: the lock order of a single decision, so bulk and single decisions running at
+    the same time cannot deadlock."""
+    items = sorted(items, key=lambda item: item[0].id)
+    now, moves, events = utcnow(), [], []
     for worker, version in items:
         try:
-            events.append(approve(session, worker, actor, version))
+            _guard(session, worker, actor, version, ("pending", "on_hold"))
         except TransitionError as error:
             error.params.setdefault("name", worker.full_name)
             error.message = N_("%(name)s: ") + error.message
             raise
-    return events
+        moves.append(tallies.cell(worker))
+        events.append(dict(action="approve", user_id=actor.id, worker_id=worker.id,
+                           from_state=worker.verification, to_state="approved", reason_code=None,
+                           note="", detail="", created_at=now))
+        worker.verification, worker.reject_reason, worker.decision_note = "approved", None, ""
+        worker.updated_at = now
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise Stale(N_("Sebagian baris sudah diubah orang lain sejak dikonfirmasi. Muat ulang, lalu ulangi.")) from None
+    tallies.move_many(session, [(was, tallies.cell(w)) for was, (w, _v) in zip(moves, items)])
+    audit.record_many(session, events)
+    return len(events)
 
 
 def _guard(session: Session, worker: Worker, actor: User, version: int,

@@ -4,13 +4,11 @@ from __future__ import annotations
 from flask import flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.auth import roles_required
-from portal.domain import bulk, tallies, transitions
+from portal.domain import bulk, transitions
 from portal.extensions import db
 from portal.htmx import blocks, is_htmx, page_or_block
-from portal.models import Worker
 from portal.queue import bp
 from portal.queue.forms import BulkForm
 from portal.queue.routes import DECIDERS, TEMPLATE, _back, _context, _opd
@@ -43,18 +41,12 @@ def bulk_approve():
     try:
         if not form.validate():
             raise transitions.Invalid(_("Formulir kedaluwarsa. Muat ulang halaman."))
-        items = bulk.decode(form.items.data)
-        workers = {w.id: w for w in db.session.scalars(
-            select(Worker).where(Worker.id.in_([i for i, _v in items])))}
-        missing = [i for i, _v in items if i not in workers]
-        if missing:
-            raise transitions.NotFound(_("Sebagian baris tidak ditemukan."))
-        transitions.approve_many(db.session, [(workers[i], v) for i, v in items], current_user)
+        count = bulk.approve(db.session, bulk.decode(form.items.data), current_user)
         db.session.commit()
     except transitions.TransitionError as error:
         db.session.rollback()
         return _refuse(opd, describe(error), error.status)
-    message = _("%(n)s nama disetujui.", n=num(len(items)))
+    message = _("%(n)s nama disetujui.", n=num(count))
     if is_htmx():
         return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message))
     flash(message, "info")

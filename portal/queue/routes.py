@@ -11,9 +11,9 @@ from portal.domain import queries, tallies, transitions
 from portal.domain.states import VERIFICATION_LABELS
 from portal.extensions import db
 from portal.htmx import blocks, is_htmx, page_or_block
-from portal.models import OPD, Desa, RejectReason, Worker
+from portal.models import OPD, RejectReason, Worker
 from portal.queue import bp
-from portal.queue.forms import BulkForm, CorrectForm, DecisionForm, RejectForm
+from portal.queue.forms import DecisionForm, RejectForm
 from portal.web import describe
 
 DECIDERS = ("verifier", "admin")
