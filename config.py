@@ -12,7 +12,14 @@ def _sqlite_default() -> str:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_default()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Bound values (names, NIKs) stay out of error messages and logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
+    # Keys the audit seals; keep it stable (a new key makes old seals fail audit-verify).
+    AUDIT_KEY = os.environ.get("AUDIT_KEY")
+    # The 30-minute idle timeout bounds a session; a page open longer must still post.
+    WTF_CSRF_TIME_LIMIT = None
+    # Proxies in front (nginx = 1): their X-Forwarded-For gives the real client address.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ["id", "en"]

@@ -5,8 +5,10 @@ import logging
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, Config
+from portal.domain import audit
 from portal.extensions import babel, csrf, db, limiter, login, migrate
 
 
@@ -20,9 +22,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app = Flask(__name__, template_folder=os.path.join(root, "templates"),
                 static_folder=os.path.join(root, "static"), instance_path=os.path.join(root, "instance"))
     app.config.from_object(config_class)
+    if app.config["PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
+    audit.set_key(app.config["AUDIT_KEY"] or app.config["SECRET_KEY"])
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"))
     login.init_app(app)
     csrf.init_app(app)

@@ -3,6 +3,7 @@
 pg_dump / pg_restore. Registered on `app.cli` by `portal.cli`."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -13,9 +14,12 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 from sqlalchemy.engine import URL
 
+from portal.domain import audit
 from portal.extensions import db
+from portal.models import AuditHead, User
 
 
 @click.command("backup")
@@ -66,6 +70,7 @@ def restore_command(source: str, yes: bool) -> None:
         _check_sqlite_backup(source)
     else:
         _check_pg_backup(source, url)
+    head = db.session.execute(select(AuditHead.seq, AuditHead.last_hash)).first()
     # Our own open transactions would hold locks that block (or deadlock) the restore.
     db.session.remove()
     db.engine.dispose()
@@ -75,7 +80,19 @@ def restore_command(source: str, yes: bool) -> None:
     else:
         _pg("pg_restore", url, ["--clean", "--if-exists", "--no-owner", "--single-transaction",
                                 source], "--dbname")
-    click.echo(f"Basis data dipulihkan dari {source}.")
+    _after_restore(source, head)
+    click.echo(f"Basis data dipulihkan dari {source}. Semua sesi masuk diakhiri.")
+
+
+def _after_restore(source: str, head) -> None:
+    """The restored trail ends at the backup's moment: say so in it, naming the head it replaced,
+    and end every login session (the backup holds older session tokens)."""
+    for user in db.session.scalars(select(User)):
+        user.end_sessions()
+    replaced = {"seq": head.seq, "hash": head.last_hash} if head else None
+    audit.record(db.session, action="db_restore", user_id=None,
+                 detail=json.dumps({"file": os.path.basename(source), "replaced_head": replaced}))
+    db.session.commit()
 
 
 def _sqlite_file(url: URL) -> str:

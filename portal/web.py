@@ -166,6 +166,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.vary.add("HX-Request")  # every page may answer htmx with a fragment
+        if current_user.is_authenticated and "Cache-Control" not in response.headers:
+            # Names and NIKs must not stay in a shared office PC's cache after logout.
+            response.headers["Cache-Control"] = "no-store"
         _log_request(response)
         return response
 

@@ -94,3 +94,24 @@ def test_logins_and_failures_are_events(client, auth, world):
                                             ("login", dinsos), ("logout", dinsos)]
     assert json.loads(rows[1].detail) == {"username": "tidakada"}
     assert rows[0].detail and "salah" not in rows[0].detail  # the password typed is never stored
+
+
+def test_rewriting_the_chain_without_the_key_is_detected(trail):
+    """Someone with database access edits an event and reseals every later one and the head,
+    but without AUDIT_KEY their seals do not match."""
+    import hashlib
+    _without_guard("UPDATE event SET note = 'dipalsukan' WHERE seq = 2")
+    rows = db.session.execute(select(*(getattr(Event, k) for k in audit.SEALED)).order_by(Event.seq)).all()
+    prev = db.session.scalar(select(Event.hash).where(Event.seq == 1))
+    for row in rows[1:]:
+        fields = dict(zip(audit.SEALED, row))
+        body = {k: fields[k] for k in audit.SEALED}
+        body["created_at"] = audit._canonical_time(body["created_at"])
+        data = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        prev = hashlib.sha256((prev + data).encode()).hexdigest()  # a forger's best guess
+        _without_guard("UPDATE event SET hash = :h WHERE seq = :s", h=prev, s=fields["seq"])
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_head SET last_hash = :h"), {"h": prev})
+    db.session.expire_all()
+    problems = audit.verify(db.session)[1]
+    assert any("seq 2: isi tidak cocok" in p for p in problems)

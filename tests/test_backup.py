@@ -2,13 +2,17 @@
 (leaving the live data alone) without --yes or with a file that is not a backup."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
 from portal.backup import backup_command, restore_command
+from portal.domain import audit
 from portal.domain.transitions import approve
 from portal.extensions import db
 from portal.models import Event, Worker
+from tests.factories import PASSWORD
 
 
 def _snapshot():
@@ -47,13 +51,26 @@ def test_restore_brings_back_the_data_at_backup_time(runner, world, backed_up):
     assert result.exit_code == 0, result.output
     assert "dipulihkan" in result.output
     db.session.remove()
-    assert _snapshot() == at_backup
+    rows, events = _snapshot()
+    assert (rows, events) == (at_backup[0], at_backup[1] + 1)  # plus the restore's own event
+    last = db.session.scalars(select(Event).order_by(Event.seq.desc())).first()
+    assert last.action == "db_restore" and json.loads(last.detail)["replaced_head"]["seq"] > at_backup[1]
+    assert audit.verify(db.session)[1] == []
 
     # The portal keeps working on the restored data.
     worker = db.session.scalars(select(Worker).where(Worker.verification == "pending")).first()
     approve(db.session, worker, db.session.merge(world.users["dinsos"], load=True), worker.version)
     db.session.commit()
-    assert _snapshot()[1] == at_backup[1] + 1
+    assert _snapshot()[1] == at_backup[1] + 2
+
+
+def test_restore_ends_every_session(runner, world, backed_up, app):
+    out, _ = backed_up
+    client = app.test_client()
+    client.post("/masuk", data={"username": "dinsos", "password": PASSWORD})
+    assert client.get("/antrian/").status_code == 200
+    assert runner.invoke(restore_command, [str(out), "--yes"]).exit_code == 0
+    assert client.get("/antrian/").status_code == 302
 
 
 def test_restore_without_yes_refuses_and_changes_nothing(runner, world, backed_up):

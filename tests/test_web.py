@@ -151,3 +151,24 @@ def test_login_starts_a_fresh_session(client, auth):
     auth.login("dinsos")
     with client.session_transaction() as s:
         assert "planted" not in s and s["_user_id"].startswith(f"{s['_user_id'].split(':')[0]}:")
+
+
+def test_pages_with_personal_data_are_not_cached(client, auth, world):
+    world.worker()
+    assert "no-store" not in client.get("/masuk").headers.get("Cache-Control", "")
+    auth.login("dinsos")
+    assert client.get("/antrian/").headers["Cache-Control"] == "no-store"
+    assert '"historyCacheSize": 0' in client.get("/antrian/").text  # nor in htmx's history cache
+
+
+def test_behind_a_proxy_the_client_address_is_audited(make_app):
+    from portal.domain import audit
+    from portal.extensions import db
+    from portal.models import Event
+    app = make_app(PROXY_HOPS=1)
+    with app.app_context():
+        client = app.test_client()
+        client.post("/masuk", data={"username": "nobody", "password": "x"},
+                    headers={"X-Forwarded-For": "10.20.30.40"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert db.session.scalar(db.select(Event.ip)) == "10.20.30.40"
+        assert audit.verify(db.session)[1] == []

@@ -7,6 +7,7 @@ event writers (a row lock on PostgreSQL, the write lock on SQLite), so the chain
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime, timezone
 
@@ -17,6 +18,13 @@ from portal.domain import upsert
 from portal.models import AuditHead, Event, utcnow
 
 GENESIS = "0" * 64
+_key = {"value": b""}
+
+
+def set_key(key: str) -> None:
+    """The secret the seals are keyed with (AUDIT_KEY). Kept outside the database, so someone
+    who can write to the database cannot forge a consistent chain after editing an event."""
+    _key["value"] = key.encode()
 SEALED = ("seq", "worker_id", "user_id", "action", "from_state", "to_state", "reason_code", "note",
           "detail", "ip", "created_at")
 
@@ -29,11 +37,11 @@ def _canonical_time(value: datetime) -> str:
 
 
 def digest(fields: dict, prev_hash: str) -> str:
-    """The seal of one event: SHA-256 over the previous seal and the event's own fields."""
+    """The seal of one event: HMAC-SHA-256 over the previous seal and the event's own fields."""
     body = {k: fields.get(k) for k in SEALED}
     body["created_at"] = _canonical_time(body["created_at"])
     data = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + data).encode()).hexdigest()
+    return hmac.new(_key["value"], (prev_hash + data).encode(), hashlib.sha256).hexdigest()
 
 
 def _advance(session: Session, n: int) -> tuple[int, str]:
@@ -78,13 +86,16 @@ def record_many(session: Session, rows: list[dict]) -> None:
 
 
 def verify(session: Session, batch: int = 5000) -> tuple[int, list[str]]:
-    """Walk the chain in seq order; returns (events checked, problems). Problems name the seq."""
+    """Walk the chain in seq order up to the head as it is now (events appended meanwhile are
+    for the next check); returns (events checked, problems), each naming its seq."""
+    head = session.execute(select(AuditHead.seq, AuditHead.last_hash)).first()
+    end = head.seq if head else 0
     problems, prev, expected, checked = [], GENESIS, 1, 0
     columns = [getattr(Event, k) for k in SEALED] + [Event.hash]
     last_seq = 0
     while True:
-        rows = session.execute(select(*columns).where(Event.seq > last_seq).order_by(Event.seq)
-                               .limit(batch)).all()
+        rows = session.execute(select(*columns).where(Event.seq > last_seq, Event.seq <= end)
+                               .order_by(Event.seq).limit(batch)).all()
         if not rows:
             break
         for row in rows:
@@ -95,7 +106,6 @@ def verify(session: Session, batch: int = 5000) -> tuple[int, list[str]]:
                 problems.append(f"seq {fields['seq']}: isi tidak cocok dengan segelnya")
             prev, expected, checked = fields["hash"], fields["seq"] + 1, checked + 1
         last_seq = rows[-1][0]
-    head = session.execute(select(AuditHead.seq, AuditHead.last_hash)).first()
-    if head is not None and (head.seq != expected - 1 or head.last_hash != prev):
-        problems.append(f"ujung rantai: tercatat seq {head.seq}, ditemukan {expected - 1}")
+    if head is not None and (expected - 1 != end or head.last_hash != prev):
+        problems.append(f"ujung rantai: tercatat seq {end}, ditemukan {expected - 1}")
     return checked, problems
