@@ -155,7 +155,7 @@ def test_flagged_tab_and_settling_it(client, desk):
 def test_reveal_nik_on_the_desk_is_audited(client, desk):
     w = desk.worker(verification="approved")
     assert w.nik not in client.get("/bpjs/").text
-    r = client.get(f"/bpjs/{w.id}/nik", headers=HTMX)
+    r = client.post(f"/bpjs/{w.id}/nik", headers=HTMX)
     assert w.nik in r.text
     assert db.session.scalar(select(Event.note).where(Event.action == "nik_view")) == "meja BPJS"
 

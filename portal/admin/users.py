@@ -27,12 +27,12 @@ def _user_form(**kwargs) -> UserForm:
     return form
 
 
-def _page(form=None, status=200):
+def _page(form=None, status=200, secret=None):
     assign = AssignForm(formdata=None)
     assign.opd.choices = {o.code: o.code for o in _opds()}
     users = db.session.scalars(select(User).order_by(User.role, User.username)).all()
     return render_template("admin/users.html", users=users, form=form or _user_form(formdata=None),
-                           assign=assign, toggle=ToggleForm()), status
+                           assign=assign, toggle=ToggleForm(), secret=secret), status
 
 
 def _user(user_id: int) -> User:
@@ -51,7 +51,9 @@ def _apply(action, success: str, form=None):
         db.session.rollback()
         flash(describe(error), "error")
         return _page(form, error.status)
-    flash(success % {"password": result} if result else success, "info")
+    if result:  # a one-time password: shown on this answer only, never kept in the session
+        return _page(secret=success % {"password": result})
+    flash(success, "info")
     return redirect(url_for("admin.users"), 303)
 
 

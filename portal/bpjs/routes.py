@@ -107,11 +107,11 @@ def restore(worker_id: int):
         db.session, w, current_user, f.version.data, f.note.data))
 
 
-@bp.get("/<int:worker_id>/nik")
+@bp.post("/<int:worker_id>/nik")
 @roles_required(*ROLES)
 def nik(worker_id: int):
-    """The full NIK of one row, audited (the liaison matches it against BPJS's records)."""
+    """Reveal the full NIK of one row, audited (the liaison matches it against BPJS's records)."""
     worker = _worker(worker_id)
     value = privacy.reveal(db.session, current_user, worker, "meja BPJS")
     db.session.commit()
-    return render_template("queue/_nik.html", nik=value)
+    return page_or_block("nik.html", "nik", w=worker, nik=value, back=url_for("bpjs.index"))

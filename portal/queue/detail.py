@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.auth import roles_required
 from portal.domain import privacy, queries, transitions
 from portal.extensions import db
-from portal.htmx import is_htmx
+from portal.htmx import page_or_block
 from portal.models import Desa, Kecamatan
 from portal.queue import bp
 from portal.queue.forms import CorrectForm
@@ -34,16 +34,14 @@ def _render(worker, form, status=200):
                            events=queries.history(db.session, worker.id)), status
 
 
-@bp.get("/<int:worker_id>/nik")
+@bp.post("/<int:worker_id>/nik")
 @roles_required(*DECIDERS)
 def nik(worker_id: int):
-    """The full NIK of one row (audited); without htmx, the worker's page, which shows it."""
+    """Reveal the full NIK of one row (audited; POST, so no link elsewhere can log a view)."""
     w = _worker(worker_id)
-    if not is_htmx():
-        return redirect(url_for("queue.worker", worker_id=w.id))
     value = privacy.reveal(db.session, current_user, w, "antrian")
     db.session.commit()
-    return render_template("queue/_nik.html", nik=value)
+    return page_or_block("nik.html", "nik", w=w, nik=value, back=url_for("queue.index"))
 
 
 @bp.get("/<int:worker_id>")
