@@ -172,3 +172,12 @@ def test_behind_a_proxy_the_client_address_is_audited(make_app):
                     headers={"X-Forwarded-For": "10.20.30.40"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
         assert db.session.scalar(db.select(Event.ip)) == "10.20.30.40"
         assert audit.verify(db.session)[1] == []
+
+
+def test_form_messages_are_indonesian(client, auth, world):
+    r = client.post("/masuk", data={"username": "", "password": ""})
+    assert r.status_code == 422 and "Wajib diisi." in r.text and "This field is required" not in r.text
+    w = world.worker()
+    auth.login("dinsos")
+    r = client.post(f"/antrian/{w.id}/setujui", data={"version": "abc"}, headers=HTMX)
+    assert r.status_code == 422 and "Harus berupa bilangan bulat." in r.text

@@ -1,17 +1,17 @@
 """Forms of the API token pages (admin)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.domain.api_tokens import NAME_MAX
 
 
-class TokenForm(FlaskForm):
+class TokenForm(PortalForm):
     name = StringField(_l("Nama token (pemakainya)"), validators=[
         DataRequired(message=_l("Tulis nama token, misalnya pemakainya.")),
         Length(max=NAME_MAX, message=_l("Nama token paling banyak 80 karakter."))])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(PortalForm):
     """Button-only action; still carries CSRF."""

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 from wtforms import Field, Form, StringField
 from wtforms.validators import Length, StopValidation
 from wtforms.widgets import DateInput, TextInput
@@ -88,7 +88,7 @@ class ScenarioForm(Form):
     mulai = DayField(_l("Mulai dibayar"), validators=[Required(_l("Isi tanggal mulai."))])
 
 
-class RateForm(FlaskForm):
+class RateForm(PortalForm):
     """A new contribution rate with the date it takes effect."""
     effective_from = DayField(_l("Berlaku mulai"), validators=[Required(_l("Isi tanggal."))])
     jkk = WholeField(_l("Iuran JKK per bulan (Rp)"), render_kw={"inputmode": "numeric"},

@@ -1,6 +1,6 @@
 """Forms of the queue. Each carries the row version the verifier saw."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
@@ -20,7 +20,7 @@ VERSION = [InputRequired(message=_l("Versi baris tidak ada. Muat ulang halaman."
            small_positive(_l("Versi baris tidak sah. Muat ulang halaman."))]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     version = IntegerField(validators=VERSION)
     note = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=NOTE_MAX)])
 
@@ -30,7 +30,7 @@ class RejectForm(DecisionForm):
         InputRequired(message=_l("Pilih alasan penolakan.")), small_positive(_l("Pilih alasan penolakan."))])
 
 
-class CorrectForm(FlaskForm):
+class CorrectForm(PortalForm):
     version = IntegerField(validators=VERSION)
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=120)])
     address = StringField(_l("Alamat"), validators=[Optional(), Length(max=200)])
@@ -40,7 +40,7 @@ class CorrectForm(FlaskForm):
         Regexp(r"^\+?[0-9 \-]{6,20}$", message=_l("No. HP hanya angka, spasi, tanda - atau +."))])
 
 
-class BulkForm(FlaskForm):
+class BulkForm(PortalForm):
     """Bulk approval: the rows ticked, or every row matching the filter."""
     scope = HiddenField(default="selected")
     status = HiddenField(default="pending")
