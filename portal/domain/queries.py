@@ -96,6 +96,8 @@ def desk_page(session: Session, tab: str, opd_id: int | None, kecamatan: str | N
 
 
 def history(session: Session, worker_id: int) -> list[Event]:
-    """Every audit event of one worker, newest first."""
+    """The decisions and changes of one worker, newest first (views of its NIK are in the data
+    subject report, not here: they would crowd out the decisions)."""
     return session.scalars(select(Event).options(joinedload(Event.user))
-                           .where(Event.worker_id == worker_id).order_by(Event.id.desc())).all()
+                           .where(Event.worker_id == worker_id, Event.to_state.is_not(None))
+                           .order_by(Event.seq.desc())).all()

@@ -10,7 +10,7 @@ from portal.auth import roles_required
 from portal.domain import privacy, queries, transitions
 from portal.extensions import db
 from portal.htmx import page_or_block
-from portal.models import Desa, Kecamatan
+from portal.models import Desa, Kecamatan, RejectReason
 from portal.queue import bp
 from portal.queue.forms import CorrectForm
 from portal.queue.routes import DECIDERS, _worker
@@ -30,7 +30,8 @@ def _desa_choices() -> dict[str, str | dict[str, str]]:
 def _render(worker, form, status=200):
     nik = privacy.reveal(db.session, current_user, worker, "halaman pekerja")
     db.session.commit()
-    return render_template("queue/worker.html", w=worker, nik=nik, form=form,
+    reasons = dict(db.session.execute(select(RejectReason.code, RejectReason.label)).all())
+    return render_template("queue/worker.html", w=worker, nik=nik, form=form, reasons=reasons,
                            events=queries.history(db.session, worker.id)), status
 
 

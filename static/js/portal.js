@@ -70,6 +70,12 @@
     }
   });
 
+  // Forms that change an account ask first: data-confirm holds the question.
+  document.addEventListener("submit", function (event) {
+    const form = event.target.closest && event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+  });
+
   // After a swap, the row that was current keeps its highlight (its element is new).
   document.addEventListener("htmx:afterSettle", function () {
     const row = current();
