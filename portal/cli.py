@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app wsgi demo | seed | audit-verify | backup | restore`."""
+"""Command-line tasks: `flask --app wsgi demo | seed | audit-verify | backup | restore | snapshot`."""
 from __future__ import annotations
 
 import time
@@ -7,7 +7,8 @@ import click
 from flask import Flask, current_app
 
 from portal.backup import backup_command, restore_command
-from portal.domain import audit, demo, reference
+from portal.domain import audit, demo, reference, trend
+from portal.progress.commands import snapshot_command
 from portal.extensions import db
 
 
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_verify_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(snapshot_command)
 
 
 @click.command("audit-verify")
@@ -51,6 +53,7 @@ def demo_command(if_empty: bool, size: int) -> None:
     started = time.perf_counter()
     password = current_app.config["DEMO_PASSWORD"]
     n = demo.load(db.session, password, current_app.config["PASSWORD_HASH_METHOD"], size)
+    trend.backfill(db.session, trend.local_day())
     db.session.commit()
     click.echo(f"Demo: {n} pekerja dalam {time.perf_counter() - started:.1f} detik.")
     click.echo(f"Akun: admin, supervisor, bpjs, dan satu verifikator per OPD (mis. dinsos, kesra, "

@@ -5,7 +5,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from portal.domain import api_summary, api_tokens
 from portal.domain.transitions import Invalid, NotAllowed, WrongState
@@ -130,6 +130,7 @@ def seeded(world):
     for _ in range(2):
         world.worker("KESRA", verification="approved", enrolment="enrolled")
     world.worker("KESRA")
+    db.session.execute(delete(Target))  # the seed's defaults; these are the test's own
     db.session.add_all([Target(year=2029, coverage_bp=10000), Target(year=2026, coverage_bp=5000)])
     db.session.commit()
     return world
@@ -172,6 +173,7 @@ def test_targets_and_time(app, seeded):
 
 
 def test_summary_of_an_empty_county(world):
+    db.session.execute(delete(Target))
     body = api_summary.summary(db.session, datetime(2025, 6, 30, 10, 15, tzinfo=timezone(timedelta(hours=7))))
     assert body["as_of"] == "2025-06-30T03:15:00Z"
     assert body["received"] == 0 and body["coverage_of_received"] == 0.0 and body["targets"] == []

@@ -3,7 +3,7 @@ snapshots, targets, contribution rates, API tokens
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 00:07:02.783868
+Create Date: 2026-11-29 00:21:49.025474
 
 """
 from alembic import op
@@ -172,6 +172,7 @@ def upgrade():
     sa.UniqueConstraint('nik', name=op.f('uq_worker_nik'))
     )
     with op.batch_alter_table('worker', schema=None) as batch_op:
+        batch_op.create_index('ix_worker_desk', ['enrolment', 'verification', 'full_name'], unique=False)
         batch_op.create_index('ix_worker_opd_name', ['opd_id', 'full_name'], unique=False)
         batch_op.create_index('ix_worker_queue', ['opd_id', 'verification', 'full_name'], unique=False)
 
@@ -214,6 +215,7 @@ def downgrade():
     with op.batch_alter_table('worker', schema=None) as batch_op:
         batch_op.drop_index('ix_worker_queue')
         batch_op.drop_index('ix_worker_opd_name')
+        batch_op.drop_index('ix_worker_desk')
 
     op.drop_table('worker')
     op.drop_table('tally')

@@ -20,7 +20,7 @@ from portal.web import describe
 
 HOME = {"verifier": "queue.index", "supervisor": "county.index", "admin": "county.index",
         "bpjs": "bpjs.index"}
-OPEN_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password", "static"}
+OPEN_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password", "static", "progress.public"}
 
 
 def _address_limit() -> str:
@@ -59,8 +59,8 @@ def _session_checks():
     if now - seen > current_app.config["IDLE_TIMEOUT_SECONDS"]:
         logout_user()
         session.clear()
-        if request.blueprint == "api":  # the API answers 401 itself, never a login page
-            return None
+        if request.blueprint == "api" or request.endpoint == "progress.public":
+            return None  # the API answers 401 itself; the public page needs no login
         flash(_("Sesi berakhir karena terlalu lama tidak ada kegiatan. Silakan masuk lagi."), "info")
         return _to("auth.login", next=request.full_path if request.method == "GET" else None)
     if request.headers.get("X-Poll") != "1":  # self-refreshing tables are not activity

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from portal.domain import N_, audit, fiscal
+from portal.domain import N_, audit, fiscal, trend
 from portal.domain.transitions import Invalid, NotAllowed
 from portal.models import OPD, Category, Desa, Kecamatan, RejectReason, User
 
@@ -67,6 +67,7 @@ def seed(session: Session) -> None:
     session.add_all(RejectReason(code=c, label=l, note_required=r, sort=i)
                     for i, (c, l, r) in enumerate(REASONS) if c not in have)
     fiscal.seed_default_rate(session)
+    trend.seed_default_targets(session)
     if not session.scalar(select(func.count()).select_from(Kecamatan)):
         kecamatan, desa = _regions()
         session.execute(insert(Kecamatan), kecamatan)
