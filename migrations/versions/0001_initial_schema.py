@@ -3,7 +3,7 @@ snapshots, targets, contribution rates, API tokens
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 00:21:49.025474
+Create Date: 2026-11-29 00:33:37.520278
 
 """
 from alembic import op
@@ -105,6 +105,7 @@ def upgrade():
     sa.Column('opd_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('must_change_password', sa.Boolean(), nullable=False),
+    sa.Column('locale', sa.String(length=5), nullable=False),
     sa.Column('session_token', sa.String(length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
