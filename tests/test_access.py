@@ -31,6 +31,8 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "queue.bulk_confirm": ("POST", DECIDER),
     "queue.bulk_approve": ("POST", DECIDER),
     "county.index": ("GET", WATCHER),
+    "county.breakdown": ("GET", WATCHER),
+    "county.workers": ("GET", WATCHER),
     "bpjs.index": ("GET", ENROLLER),
     "bpjs.enrol": ("POST", ENROLLER),
     "bpjs.lapse": ("POST", ENROLLER),
@@ -81,7 +83,7 @@ def test_access_matrix(app, world):
     worker = world.worker("DINSOS")
     args = {"worker_id": worker.id, "kind": "alasan", "item_id": world.reason("PINDAH").id,
             "user_id": make_user(db.session, "sasaran", "verifier", world.opd["DLH"]).id,
-            "opd_code": "DINSOS",
+            "opd_code": "DINSOS", "dimension": "kecamatan",
             "token_id": api_tokens.create(db.session, world.users["admin"], "Matriks")[0].id}
     db.session.commit()
     form = {"admin.subject_csv": {"nik": worker.nik}}

@@ -118,7 +118,7 @@ def test_enrol_through_the_desk_moves_the_county_figures(client, desk, app):
     supervisor = app.test_client()
     supervisor.post("/masuk", data={"username": "supervisor", "password": "rahasia-uji-123"})
     county = supervisor.get("/kabupaten/").text
-    assert re.search(r"<dt>Terdaftar BPJS</dt>\s*<dd>1</dd>", county)
+    assert re.search(r"<dt>Terdaftar BPJS</dt>\s*<dd><a [^>]*>1</a></dd>", county)
 
 
 def test_enrolling_a_pending_worker_is_refused_with_a_message(client, desk):

@@ -95,6 +95,23 @@ def desk_page(session: Session, tab: str, opd_id: int | None, kecamatan: str | N
     return Page(items, total, number, size)
 
 
+def drill_page(session: Session, opd_id: int | None, category_id: int | None, kecamatan: str | None,
+               verification: str | None, enrolment: str | None, number: int, size: int) -> Page:
+    """The workers behind one dashboard figure, read-only, by name."""
+    stmt = select(Worker)
+    for column, value in ((Worker.opd_id, opd_id), (Worker.category_id, category_id),
+                          (Worker.kecamatan_code, kecamatan), (Worker.verification, verification),
+                          (Worker.enrolment, enrolment)):
+        if value:
+            stmt = stmt.where(column == value)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    number = min(max(1, number), max(1, -(-total // size)))
+    items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),
+                                         joinedload(Worker.kecamatan), joinedload(Worker.opd))
+                            .order_by(Worker.full_name, Worker.id).offset((number - 1) * size).limit(size)).all()
+    return Page(items, total, number, size)
+
+
 def history(session: Session, worker_id: int) -> list[Event]:
     """The decisions and changes of one worker, newest first (views of its NIK are in the data
     subject report, not here: they would crowd out the decisions)."""
