@@ -49,6 +49,7 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
     categories = session.scalars(select(Category).order_by(Category.id)).all()
     opd_ids = dict(session.execute(select(OPD.code, OPD.id)).all())
     verifier = dict(session.execute(select(User.opd_id, User.id).where(User.role == "verifier")).all())
+    liaison = session.scalar(select(User.id).where(User.role == "bpjs").order_by(User.id))
     reasons = session.scalars(select(RejectReason).where(~RejectReason.note_required)).all()
     desa = session.execute(select(Desa.code, Desa.kecamatan_code)).all()
     serials: dict[str, int] = {}
@@ -76,11 +77,16 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
     order = list(range(n))
     rng.shuffle(order)
     cut = {"approved": approved, "rejected": approved + rejected, "on_hold": approved + rejected + on_hold}
+    decided_on: dict[str, date] = {}
     for rank, index in enumerate(order):
         row = rows[index]
         state = next((s for s, upto in cut.items() if rank < upto), "pending")
         if state == "pending":
             continue
+        # Most of today's participants were verified and enrolled before the portal (2024–25);
+        # the rest of the decisions come in over the last 200 days, so the trend has a slope.
+        early = rank < enrolled * 0.85 or rng.random() < 0.25
+        decided_on[row["nik"]] = today - timedelta(days=rng.randrange(220, 480) if early else rng.randrange(1, 200))
         row.update(verification=state, version=2)
         if state == "rejected":
             reason = reasons[rng.randrange(len(reasons))]
@@ -89,20 +95,25 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
             row["decision_note"] = "Menunggu konfirmasi kepala desa."
         if state == "approved" and rank < enrolled:
             kpj += rng.randint(1, 900)
-            row.update(enrolment="enrolled", kpj=str(kpj),
-                       enrolled_on=date(2024, 1, 1) + timedelta(days=rng.randrange(480)))
+            on = min(decided_on[row["nik"]] + timedelta(days=rng.randrange(5, 60)), today - timedelta(days=1))
+            row.update(enrolment="enrolled", kpj=str(kpj), enrolled_on=on, version=3)
     session.execute(insert(Worker), rows)
     ids = dict(session.execute(select(Worker.nik, Worker.id)).all())
     action = {"approved": "approve", "rejected": "reject", "on_hold": "hold"}
     codes = {r.id: r.code for r in reasons}
     for row in rows:
         if row["verification"] != "pending":
-            moment = datetime.combine(today - timedelta(days=rng.randrange(1, 200)), time(9),
-                                      tzinfo=timezone.utc) + timedelta(minutes=rng.randrange(420))
+            moment = datetime.combine(decided_on[row["nik"]], time(2), tzinfo=timezone.utc) + \
+                timedelta(minutes=rng.randrange(420))  # office hours, WIB
             events.append(dict(worker_id=ids[row["nik"]], user_id=verifier.get(row["opd_id"]),
                                action=action[row["verification"]], from_state="pending",
                                to_state=row["verification"], reason_code=codes.get(row.get("reject_reason_id")),
                                note=row.get("decision_note", ""), detail="", created_at=moment))
+        if row["enrolment"] == "enrolled":
+            events.append(dict(worker_id=ids[row["nik"]], user_id=liaison, action="enrol",
+                               from_state="not_enrolled", to_state="enrolled", reason_code=None,
+                               note=f"KPJ {row['kpj']}", detail="",
+                               created_at=datetime.combine(row["enrolled_on"], time(3), tzinfo=timezone.utc)))
     events.sort(key=lambda e: e["created_at"])
     audit.record_many(session, events)
     tallies.rebuild(session)
