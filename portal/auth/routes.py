@@ -1,21 +1,19 @@
 """Login, logout, own password, and the per-request session checks (idle time, forced change)."""
 from __future__ import annotations
 
-import json
 import time
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from portal.auth import bp
 from portal.auth.forms import ChangePasswordForm, LoginForm
 from portal.domain import accounts, audit, transitions
 from portal.extensions import db, limiter
 from portal.htmx import is_htmx
-from portal.models import User, utcnow
+from portal.models import User
 from portal.web import describe
 
 HOME = {"verifier": "queue.index", "supervisor": "county.index", "admin": "county.index",
@@ -88,20 +86,14 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
-    username = form.username.data.strip().lower()
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(form.password.data):
-        audit.record(db.session, action="login_failed", user_id=user.id if user else None,
-                     detail=json.dumps({"username": username[:40]}, ensure_ascii=False))
-        db.session.commit()
+    user = accounts.authenticate(db.session, form.username.data, form.password.data)
+    db.session.commit()
+    if user is None:
         flash(_("Nama pengguna atau kata sandi salah."), "error")
         return render_template("auth/login.html", form=form), 422
     session.clear()  # a new session at login: nothing from before carries over
     login_user(user)
     session["seen"] = time.time()
-    user.last_login_at = utcnow()
-    audit.record(db.session, action="login", user_id=user.id)
-    db.session.commit()
     if user.must_change_password:
         return redirect(url_for("auth.change_password"), 303)
     return redirect(_local(request.args.get("next", "")) or url_for("auth.home"), 303)

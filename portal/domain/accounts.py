@@ -11,12 +11,26 @@ from sqlalchemy.orm import Session
 from portal.domain import N_, audit
 from portal.domain.states import ROLES
 from portal.domain.transitions import Invalid, NotAllowed
-from portal.models import OPD, User
+from portal.models import OPD, User, utcnow
 
 MIN_LENGTH = 10
 COMMON = {"password123", "1234567890", "qwertyuiop", "bismillah123", "indonesia123", "rahasia123",
           "admin12345", "okuselatan", "muaradua123", "passw0rd123", "0123456789"}
 USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None; either way an audit event (a failed
+    attempt records the name typed, never the password)."""
+    username = (username or "").strip().lower()
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        audit.record(session, action="login_failed", user_id=user.id if user else None,
+                     detail=json.dumps({"username": username[:40]}, ensure_ascii=False))
+        return None
+    user.last_login_at = utcnow()
+    audit.record(session, action="login", user_id=user.id)
+    return user
 
 
 def password_problems(password: str, username: str) -> list[str]:
