@@ -37,8 +37,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.locale)
     web.init_app(app)
 
-    from portal import admin, api, auth, bpjs, county, fiscal, progress, queue, reports
-    for package in (auth, queue, bpjs, county, fiscal, progress, reports, api, admin):
+    from portal import (admin, api, auth, bpjs, county, duplicates, fiscal, imports, progress, queue,
+                        reports, transfer)
+    for package in (auth, queue, imports, duplicates, transfer, bpjs, county, fiscal, progress, reports,
+                    api, admin):
         app.register_blueprint(package.bp)
 
     from portal import cli

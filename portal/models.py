@@ -8,8 +8,8 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-                        String, Text, text)
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Text, text)
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -146,6 +146,7 @@ class Worker(Base):
         Index("ix_worker_queue", "opd_id", "verification", "full_name"),
         Index("ix_worker_opd_name", "opd_id", "full_name"),
         Index("ix_worker_desk", "enrolment", "verification", "full_name"),
+        Index("ix_worker_birth", "birth_date", "sex"),  # duplicate candidates are blocked by these
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     nik: Mapped[str] = mapped_column(String(16), unique=True)
@@ -166,6 +167,7 @@ class Worker(Base):
     enrolled_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))  # provenance
 
     opd: Mapped[OPD] = relationship()
     category: Mapped[Category] = relationship()
@@ -175,6 +177,58 @@ class Worker(Base):
 
     # SQLAlchemy adds "AND version = :old" to every UPDATE and raises StaleDataError on a miss.
     __mapper_args__ = {"version_id_col": version}
+
+
+class ImportBatch(Base):
+    """One uploaded list: previewed first (the file kept here until confirmed), then imported.
+    The same file (by SHA-256) imported once into an OPD is never imported again."""
+    __tablename__ = "import_batch"
+    __table_args__ = (Index("ix_import_batch_hash", "opd_id", "file_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    file_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # dropped once imported
+    status: Mapped[str] = mapped_column(String(10), default="preview")  # preview / imported
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rows_ok: Mapped[int] = mapped_column(Integer, default=0)
+    rows_warning: Mapped[int] = mapped_column(Integer, default=0)
+    rows_error: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    rows_claimed: Mapped[int] = mapped_column(Integer, default=0)
+    opd: Mapped[OPD] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class Claim(Base):
+    """A name one OPD submitted that another OPD already holds (the same NIK): shown to both,
+    resolved by an admin or supervisor who keeps one owner."""
+    __tablename__ = "claim"
+    __table_args__ = (Index("ix_claim_open", "status", "worker_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id"))
+    claimant_opd_id: Mapped[int] = mapped_column(ForeignKey("opd.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    submitted: Mapped[str] = mapped_column(Text, default="")  # JSON: the row as the claimant typed it
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open / kept / moved
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[Worker] = relationship()
+    claimant: Mapped[OPD] = relationship()
+
+
+class DuplicateReview(Base):
+    """A decided pair of likely duplicates with different NIKs: dismissed (two people) or
+    merged (the second rejected as data ganda). Pairs are stored lowest id first."""
+    __tablename__ = "duplicate_review"
+    first_id: Mapped[int] = mapped_column(ForeignKey("worker.id"), primary_key=True)
+    second_id: Mapped[int] = mapped_column(ForeignKey("worker.id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(10))  # dismissed / merged
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Event(Base):

@@ -3,7 +3,7 @@ snapshots, targets, contribution rates, API tokens
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 00:33:37.520278
+Create Date: 2026-11-29 00:42:59.963672
 
 """
 from alembic import op
@@ -127,6 +127,28 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
     )
+    op.create_table('import_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('opd_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('file_name', sa.String(length=200), nullable=False),
+    sa.Column('file_hash', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('rows_ok', sa.Integer(), nullable=False),
+    sa.Column('rows_warning', sa.Integer(), nullable=False),
+    sa.Column('rows_error', sa.Integer(), nullable=False),
+    sa.Column('rows_skipped', sa.Integer(), nullable=False),
+    sa.Column('rows_claimed', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['opd_id'], ['opd.id'], name=op.f('fk_import_batch_opd_id_opd')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_import_batch_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batch'))
+    )
+    with op.batch_alter_table('import_batch', schema=None) as batch_op:
+        batch_op.create_index('ix_import_batch_hash', ['opd_id', 'file_hash'], unique=False)
+
     op.create_table('tally',
     sa.Column('opd_id', sa.Integer(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=False),
@@ -160,11 +182,13 @@ def upgrade():
     sa.Column('enrolled_on', sa.Date(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('import_batch_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("enrolment IN ('not_enrolled', 'enrolled', 'inactive')", name=op.f('ck_worker_enrolment')),
     sa.CheckConstraint("verification IN ('pending', 'approved', 'rejected', 'on_hold')", name=op.f('ck_worker_verification')),
     sa.CheckConstraint('length(nik) = 16', name=op.f('ck_worker_nik_length')),
     sa.ForeignKeyConstraint(['category_id'], ['category.id'], name=op.f('fk_worker_category_id_category')),
     sa.ForeignKeyConstraint(['desa_code'], ['desa.code'], name=op.f('fk_worker_desa_code_desa')),
+    sa.ForeignKeyConstraint(['import_batch_id'], ['import_batch.id'], name=op.f('fk_worker_import_batch_id_import_batch')),
     sa.ForeignKeyConstraint(['kecamatan_code'], ['kecamatan.code'], name=op.f('fk_worker_kecamatan_code_kecamatan')),
     sa.ForeignKeyConstraint(['opd_id'], ['opd.id'], name=op.f('fk_worker_opd_id_opd')),
     sa.ForeignKeyConstraint(['reject_reason_id'], ['reject_reason.id'], name=op.f('fk_worker_reject_reason_id_reject_reason')),
@@ -173,10 +197,41 @@ def upgrade():
     sa.UniqueConstraint('nik', name=op.f('uq_worker_nik'))
     )
     with op.batch_alter_table('worker', schema=None) as batch_op:
+        batch_op.create_index('ix_worker_birth', ['birth_date', 'sex'], unique=False)
         batch_op.create_index('ix_worker_desk', ['enrolment', 'verification', 'full_name'], unique=False)
         batch_op.create_index('ix_worker_opd_name', ['opd_id', 'full_name'], unique=False)
         batch_op.create_index('ix_worker_queue', ['opd_id', 'verification', 'full_name'], unique=False)
 
+    op.create_table('claim',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('worker_id', sa.Integer(), nullable=False),
+    sa.Column('claimant_opd_id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('submitted', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['batch_id'], ['import_batch.id'], name=op.f('fk_claim_batch_id_import_batch')),
+    sa.ForeignKeyConstraint(['claimant_opd_id'], ['opd.id'], name=op.f('fk_claim_claimant_opd_id_opd')),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['user_account.id'], name=op.f('fk_claim_resolved_by_id_user_account')),
+    sa.ForeignKeyConstraint(['worker_id'], ['worker.id'], name=op.f('fk_claim_worker_id_worker')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_claim'))
+    )
+    with op.batch_alter_table('claim', schema=None) as batch_op:
+        batch_op.create_index('ix_claim_open', ['status', 'worker_id'], unique=False)
+
+    op.create_table('duplicate_review',
+    sa.Column('first_id', sa.Integer(), nullable=False),
+    sa.Column('second_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=10), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_duplicate_review_decided_by_id_user_account')),
+    sa.ForeignKeyConstraint(['first_id'], ['worker.id'], name=op.f('fk_duplicate_review_first_id_worker')),
+    sa.ForeignKeyConstraint(['second_id'], ['worker.id'], name=op.f('fk_duplicate_review_second_id_worker')),
+    sa.PrimaryKeyConstraint('first_id', 'second_id', name=op.f('pk_duplicate_review'))
+    )
     op.create_table('event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -213,13 +268,23 @@ def downgrade():
         batch_op.drop_index('ix_event_worker')
 
     op.drop_table('event')
+    op.drop_table('duplicate_review')
+    with op.batch_alter_table('claim', schema=None) as batch_op:
+        batch_op.drop_index('ix_claim_open')
+
+    op.drop_table('claim')
     with op.batch_alter_table('worker', schema=None) as batch_op:
         batch_op.drop_index('ix_worker_queue')
         batch_op.drop_index('ix_worker_opd_name')
         batch_op.drop_index('ix_worker_desk')
+        batch_op.drop_index('ix_worker_birth')
 
     op.drop_table('worker')
     op.drop_table('tally')
+    with op.batch_alter_table('import_batch', schema=None) as batch_op:
+        batch_op.drop_index('ix_import_batch_hash')
+
+    op.drop_table('import_batch')
     op.drop_table('api_token')
     op.drop_table('user_account')
     op.drop_table('snapshot')

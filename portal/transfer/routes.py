@@ -1,0 +1,1 @@
+"""Views; see the package docstring."""
