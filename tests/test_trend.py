@@ -342,3 +342,11 @@ def test_junk_targets_are_refused_cleanly(client, auth, world):
             assert r.status_code == 303 and db.session.get(Target, wanted[0]).coverage_bp == wanted[1]
 
     post()
+
+
+def test_a_small_count_cannot_be_recovered_by_subtraction():
+    from portal.domain.tallies import Figures
+    shown = trend.disclose(Figures(pending=20, approved=30, rejected=2, on_hold=0, enrolled=10))
+    assert shown["verified"] == 32 and shown["received"] == 52
+    assert shown["approved"] is None and shown["eligible"] is None  # else 32 − 30 = 2 rejected
+    assert trend.disclose(Figures(pending=20, approved=30, rejected=0))["approved"] == 30

@@ -257,6 +257,9 @@ def disclose(figures: Figures) -> dict:
     computed from such a count (verified share, coverage of eligible names)."""
     shown = {k: getattr(figures, k) for k in ("received", "verified", "approved", "enrolled", "eligible")}
     shown = {k: (n if n >= SMALL else None) for k, n in shown.items()}
+    if 0 < figures.rejected < SMALL:
+        # rejected = verified − approved = received − eligible: hide one of each pair as well
+        shown["approved"] = shown["eligible"] = None
     shown["verified_share"] = figures.verified_share if shown["verified"] and shown["received"] else None
     shown["coverage"] = figures.coverage_of_eligible if shown["enrolled"] and shown["eligible"] else None
     return shown
