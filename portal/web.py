@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from portal.domain import N_, privacy
+from portal.domain.transitions import TransitionError
 from portal.domain.states import (ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, STATE_LABELS,
                                   VERIFICATION_LABELS)
 from portal.extensions import db, login
@@ -62,6 +63,20 @@ def changes(detail: str) -> list[tuple[str, list]]:
 
 FIELD_LABELS = {"full_name": N_("Nama"), "address": N_("Alamat"), "desa_code": N_("Desa"),
                 "phone": N_("No. HP"), "kecamatan_code": N_("Kecamatan")}
+
+
+def attempt(worker, form, apply) -> tuple[object, str | None, int]:
+    """Validate `form` and run `apply(worker, form)` (one domain transition), committing it, or
+    roll back on a refusal. Returns the worker as stored now, the refusal's message and status."""
+    if not form.validate():
+        return worker, next(iter(form.errors.values()))[0], 422
+    try:
+        apply(worker, form)
+        db.session.commit()
+    except TransitionError as error:
+        db.session.rollback()
+        return db.session.get(type(worker), worker.id, populate_existing=True), describe(error), error.status
+    return worker, None, 200
 
 
 def describe(error) -> str:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
 from portal.domain import audit, demo, tallies, transitions, trend
+from portal.domain.chart import FONT, layout
 from portal.domain.tallies import Figures
 from portal.extensions import db
 from portal.models import Event, Snapshot, Target, Worker
@@ -230,10 +231,10 @@ def test_chart_draws_every_day_without_style(app):
 
 def test_chart_end_values_never_overlap():
     day = date(2026, 5, 1)
-    chart = trend.layout([point(day, approved=1000, rejected=1, enrolled=999)])
+    chart = layout([point(day, approved=1000, rejected=1, enrolled=999)])
     ys = sorted(line.label_y for line in chart.lines)
-    assert all(b - a >= trend.FONT for a, b in zip(ys, ys[1:]))
-    assert all(y <= chart.bottom + trend.FONT for y in ys)
+    assert all(b - a >= FONT for a, b in zip(ys, ys[1:]))
+    assert all(y <= chart.bottom + FONT for y in ys)
 
 
 # Pages -----------------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from portal.auth import roles_required
 from portal.bpjs import bp
 from portal.bpjs.forms import EnrolForm, EnrolmentChangeForm
-from portal.domain import enrolment, privacy, queries, tallies, transitions
+from portal.domain import enrolment, privacy, queries, tallies
 from portal.domain.states import ENROLMENT_LABELS
 from portal.extensions import db
 from portal.htmx import blocks, is_htmx, page_or_block
 from portal.models import OPD, Category, Kecamatan, Worker
-from portal.web import describe
+from portal.web import attempt
 
 ROLES = enrolment.ENROLLERS
 TEMPLATE = "bpjs/index.html"
@@ -60,18 +60,7 @@ def _worker(worker_id: int) -> Worker:
 
 def _change(worker_id: int, form, apply):
     """Run one enrolment change; answer the row and the counts (htmx) or the desk again."""
-    worker = _worker(worker_id)
-    message, status = None, 200
-    if not form.validate():
-        message, status = next(iter(form.errors.values()))[0], 422
-    else:
-        try:
-            apply(worker, form)
-            db.session.commit()
-        except transitions.TransitionError as error:
-            db.session.rollback()
-            message, status = describe(error), error.status
-            worker = db.session.get(Worker, worker_id, populate_existing=True)
+    worker, message, status = attempt(_worker(worker_id), form, apply)
     if is_htmx():
         return blocks(TEMPLATE, ["row", "counts"], w=worker, row_message=message, filters=_filters(),
                       counts=tallies.desk_counts(db.session), today=date.today()), status

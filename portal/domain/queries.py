@@ -86,13 +86,7 @@ def desk_page(session: Session, tab: str, opd_id: int | None, kecamatan: str | N
         stmt = stmt.where(Worker.kecamatan_code == kecamatan)
     if category_id:
         stmt = stmt.where(Worker.category_id == category_id)
-    stmt = _search(stmt, q)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    number = min(max(1, number), max(1, -(-total // size)))
-    items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),
-                                         joinedload(Worker.kecamatan), joinedload(Worker.opd))
-                            .order_by(Worker.full_name, Worker.id).offset((number - 1) * size).limit(size)).all()
-    return Page(items, total, number, size)
+    return _by_name(session, _search(stmt, q), number, size)
 
 
 def drill_page(session: Session, opd_id: int | None, category_id: int | None, kecamatan: str | None,
@@ -104,6 +98,11 @@ def drill_page(session: Session, opd_id: int | None, category_id: int | None, ke
                           (Worker.enrolment, enrolment)):
         if value:
             stmt = stmt.where(column == value)
+    return _by_name(session, stmt, number, size)
+
+
+def _by_name(session: Session, stmt: Select, number: int, size: int) -> Page:
+    """Page `number` of `stmt`'s workers ordered by name (past the end: the last page)."""
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     number = min(max(1, number), max(1, -(-total // size)))
     items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth import roles_required
-from portal.domain import tallies, transitions, trend
+from portal.domain import chart, tallies, transitions, trend
 from portal.extensions import db
 from portal.models import utcnow
 from portal.progress import bp
@@ -19,7 +19,7 @@ CHART_DAYS = 365
 @bp.app_template_global("trend_layout")
 def trend_layout(points, targets=None, width=640, height=240):
     """The chart coordinates for `_trend.html`'s `trend_chart` macro, on every page."""
-    return trend.layout(list(points or []), targets, width, height)
+    return chart.layout(list(points or []), targets, width, height)
 
 
 def _progress():

@@ -14,7 +14,7 @@ from portal.htmx import blocks, is_htmx, page_or_block
 from portal.models import OPD, RejectReason, Worker
 from portal.queue import bp
 from portal.queue.forms import DecisionForm, RejectForm
-from portal.web import describe
+from portal.web import attempt
 
 DECIDERS = ("verifier", "admin")
 TEMPLATE = "queue/index.html"
@@ -78,18 +78,7 @@ def index():
 
 def _decide(worker_id: int, form, apply):
     """Run one decision; answer the row and the tallies (htmx) or go back to the queue."""
-    worker = _worker(worker_id)
-    message, status = None, 200
-    if not form.validate():
-        message, status = next(iter(form.errors.values()))[0], 422
-    else:
-        try:
-            apply(worker, form)
-            db.session.commit()
-        except transitions.TransitionError as error:
-            db.session.rollback()
-            message, status = describe(error), error.status
-            worker = db.session.get(Worker, worker_id, populate_existing=True)
+    worker, message, status = attempt(_worker(worker_id), form, apply)
     if is_htmx():
         body = blocks(TEMPLATE, ["row", "tallies"], w=worker, row_message=message,
                       figures=tallies.for_opd(db.session, worker.opd_id), reasons=_reasons(),
