@@ -4,6 +4,7 @@ from flask import url_for
 
 from portal.domain import api_tokens
 from portal.extensions import db
+from portal.models import Claim
 from tests.factories import make_user
 
 ROLES = ("anonymous", "admin", "supervisor", "bpjs", "dinsos", "kesra")  # the worker is Dinsos's
@@ -13,6 +14,7 @@ DECIDER = {"admin": OK, "supervisor": 403, "bpjs": 403, "dinsos": OK, "kesra": O
 OWN_WORKER = {**DECIDER, "kesra": 404}
 WATCHER = {"admin": OK, "supervisor": OK, "bpjs": OK, "dinsos": 403, "kesra": 403}
 ENROLLER = {"admin": OK, "supervisor": 403, "bpjs": OK, "dinsos": 403, "kesra": 403}
+RESOLVER = {"admin": OK, "supervisor": OK, "bpjs": 403, "dinsos": 403, "kesra": 403}
 ADMIN = {"admin": OK, "supervisor": 403, "bpjs": 403, "dinsos": 403, "kesra": 403}
 
 EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the login page unless stated
@@ -30,6 +32,11 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "queue.correct": ("POST", OWN_WORKER),
     "queue.bulk_confirm": ("POST", DECIDER),
     "queue.bulk_approve": ("POST", DECIDER),
+    "duplicates.claims": ("GET", {**RESOLVER, "dinsos": OK, "kesra": OK}),
+    "duplicates.resolve": ("POST", RESOLVER),
+    "duplicates.candidates": ("GET", RESOLVER),
+    "duplicates.merge": ("POST", ADMIN),
+    "duplicates.dismiss": ("POST", RESOLVER),
     "county.index": ("GET", WATCHER),
     "county.breakdown": ("GET", WATCHER),
     "county.workers": ("GET", WATCHER),
@@ -74,6 +81,13 @@ def outcome(response) -> str | int:
     return OK
 
 
+def _claim(world, worker) -> Claim:
+    claim = Claim(worker=worker, claimant_opd_id=world.opd["KESRA"].id, submitted="{}")
+    db.session.add(claim)
+    db.session.flush()
+    return claim
+
+
 def test_every_route_has_an_entry(app):
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"}
     assert endpoints == set(EXPECTED), "add the new route to EXPECTED with who may use it"
@@ -84,6 +98,7 @@ def test_access_matrix(app, world):
     args = {"worker_id": worker.id, "kind": "alasan", "item_id": world.reason("PINDAH").id,
             "user_id": make_user(db.session, "sasaran", "verifier", world.opd["DLH"]).id,
             "opd_code": "DINSOS", "dimension": "kecamatan",
+            "claim_id": _claim(world, worker).id,
             "token_id": api_tokens.create(db.session, world.users["admin"], "Matriks")[0].id}
     db.session.commit()
     form = {"admin.subject_csv": {"nik": worker.nik}}

@@ -17,5 +17,6 @@ ACTION_LABELS = {"approve": N_("menyetujui"), "reject": N_("menolak"), "hold": N
                  "nik_view": N_("melihat NIK lengkap"), "subject_report": N_("membuat laporan subjek data"),
                  "subject_export": N_("mengunduh laporan subjek data"),
                  "enrol": N_("mencatat terdaftar BPJS"), "lapse": N_("mencatat tidak aktif"),
-                 "restore": N_("mencatat aktif kembali"), "target_set": N_("menetapkan target cakupan")}
+                 "restore": N_("mencatat aktif kembali"), "target_set": N_("menetapkan target cakupan"),
+                 "claim_resolve": N_("memutuskan klaim antar-OPD"), "duplicate_dismiss": N_("menandai bukan ganda")}
 STATE_LABELS = {**VERIFICATION_LABELS, **ENROLMENT_LABELS}

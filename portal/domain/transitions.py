@@ -165,7 +165,7 @@ def stale(session: Session, worker: Worker) -> Stale:
         return Stale(N_("Data ini sudah berubah. Muat ulang sebelum memutuskan."))
     return Stale(N_("Data ini sudah diubah oleh %(who)s (%(action)s) pada %(when)s; status sekarang "
                     "%(state)s. Periksa lagi sebelum memutuskan."),
-                 who=last.user.username if last.user else "sistem", action=ACTION_LABELS[last.action],
+                 who=last.user.username if last.user else "sistem", action=ACTION_LABELS.get(last.action, last.action),
                  when=last.created_at, state=STATE_LABELS[last.to_state])
 
 
