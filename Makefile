@@ -4,10 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
+CHROMIUM ?= /usr/bin/chromium
+MO := translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test test-sqlite test-postgres venv clean
+.PHONY: run test test-sqlite test-postgres test-e2e screenshots i18n venv clean
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed $(MO)
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,28 +17,53 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+# The English catalogue, compiled whenever its .po changed.
+$(MO): translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations
+
+## After changing UI text: extract every message, merge into each language's .po, compile
+## (then translate what tests/test_i18n.py lists as missing, and run this again)
+i18n: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --width 100 \
+		--project "Portal Verifikasi Pekerja Rentan" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 100 --ignore-obsolete
+	$(BIN)/pybabel compile -d translations --statistics
+
 ## Set up, migrate, load the demo data if the database is empty, serve on http://127.0.0.1:5000
 run: venv
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## Set up and run the whole suite on SQLite, then on PostgreSQL when one is reachable
+## Set up and run the whole suite on SQLite (with the browser tests when Chromium is there),
+## then on PostgreSQL when one is reachable
 test: venv test-sqlite test-postgres
 
 test-sqlite: venv
-	$(BIN)/pytest
+	@if [ -x "$(CHROMIUM)" ]; then echo "== Browser tests (tests/e2e) on $(CHROMIUM)"; \
+	else echo "== Browser tests will be SKIPPED: no Chromium at $(CHROMIUM) (make test-e2e installs it)"; fi
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest -rs
 
+# The browser tests run their own SQLite server: not again on PostgreSQL.
 test-postgres: venv
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest; \
+		echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest -rs --ignore=tests/e2e; \
 	elif $(BIN)/python tests/pg.py ensure "$(PG_URL)"; then \
-		echo "== PostgreSQL: $(PG_URL)"; TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest; \
+		echo "== PostgreSQL: $(PG_URL)"; TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest -rs --ignore=tests/e2e; \
 	elif [ -n "$$REQUIRE_SERVICES" ]; then \
 		echo "== PostgreSQL required (REQUIRE_SERVICES) but not reachable at $(PG_URL)"; exit 1; \
 	else \
 		echo "== PostgreSQL not reachable on 127.0.0.1:5432: suite ran on SQLite only"; \
 	fi
+
+## Only the browser tests, with Chromium installed first if missing (apt-get: needs root)
+test-e2e: venv
+	@[ -x "$(CHROMIUM)" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	CHROMIUM=$(CHROMIUM) REQUIRE_SERVICES=1 $(BIN)/pytest -rs tests/e2e
+
+## Refresh the README's screenshots (docs/screenshots) from a browser run
+screenshots: venv
+	E2E_SCREENSHOTS=docs/screenshots CHROMIUM=$(CHROMIUM) $(BIN)/pytest -rs tests/e2e/test_screenshots.py
 
 clean:
 	rm -rf $(VENV) instance

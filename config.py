@@ -23,6 +23,7 @@ class Config:
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ["id", "en"]
+    BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "translations")
     # werkzeug's default (scrypt); tests lower the cost to stay fast.
     PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True

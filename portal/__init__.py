@@ -37,10 +37,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.locale)
     web.init_app(app)
 
-    from portal import (admin, api, auth, bpjs, county, duplicates, fiscal, imports, progress, queue,
-                        reports, transfer)
+    from portal import (admin, api, auth, bpjs, county, duplicates, fiscal, imports, lang, progress,
+                        queue, reports, transfer)
     for package in (auth, queue, imports, duplicates, transfer, bpjs, county, fiscal, progress, reports,
-                    api, admin):
+                    api, admin, lang):
         app.register_blueprint(package.bp)
 
     from portal import cli

@@ -7,7 +7,8 @@ import secrets
 import time
 from datetime import datetime
 
-from flask import Flask, Response, abort, g, redirect, render_template, request, session, url_for
+from flask import (Flask, Response, abort, current_app, g, has_request_context, redirect,
+                   render_template, request, session, url_for)
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -27,8 +28,14 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def locale() -> str:
-    """Indonesian unless the session chose another supported language."""
-    return session.get("lang", "id")
+    """The logged-in user's language, else the one chosen in this session, else Indonesian."""
+    if not has_request_context():
+        return "id"
+    supported = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    lang = session.get("lang")
+    return lang if lang in supported else "id"
 
 
 def num(value: int | float) -> str:

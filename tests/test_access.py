@@ -68,6 +68,7 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "api.tokens": ("GET", ADMIN),
     "api.create_token": ("POST", ADMIN),
     "api.revoke_token": ("POST", ADMIN),
+    "lang.switch": ("POST", {**EVERYONE, "anonymous": OK}),
 }
 
 
@@ -101,7 +102,7 @@ def test_access_matrix(app, world):
             "claim_id": _claim(world, worker).id,
             "token_id": api_tokens.create(db.session, world.users["admin"], "Matriks")[0].id}
     db.session.commit()
-    form = {"admin.subject_csv": {"nik": worker.nik}}
+    form = {"admin.subject_csv": {"nik": worker.nik}, "lang.switch": {"lang": "id"}}
     checked = 0
     for endpoint, (method, expected) in EXPECTED.items():
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)

@@ -91,9 +91,13 @@ def login():
     if user is None:
         flash(_("Nama pengguna atau kata sandi salah."), "error")
         return render_template("auth/login.html", form=form), 422
+    chosen = session.get("lang")  # a language picked on the login page is the one kept
     session.clear()  # a new session at login: nothing from before carries over
     login_user(user)
     session["seen"] = time.time()
+    if chosen in current_app.config["LANGUAGES"] and chosen != user.locale:
+        user.locale = chosen
+        db.session.commit()
     if user.must_change_password:
         return redirect(url_for("auth.change_password"), 303)
     return redirect(_local(request.args.get("next", "")) or url_for("auth.home"), 303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -57,5 +58,6 @@ def document(opd_code: str):
     doc = berita_acara.build(db.session, opd, current_user, day)
     berita_acara.record_view(db.session, current_user, doc.worker_ids)
     db.session.commit()
-    body = render_template("reports/berita_acara.html", doc=doc, now=utcnow())
+    with force_locale("id"):  # a signed Indonesian document, whatever the screen language
+        body = render_template("reports/berita_acara.html", doc=doc, now=utcnow())
     return body, 200, {"Cache-Control": "no-store"}  # full NIKs: not kept in browser or proxy caches

@@ -1,4 +1,4 @@
-// Keyboard work in the queue (j/k move, a approve, r reject, h hold) and small helpers.
+// Keyboard work in the queue (j/k move, a approve, r reject, h hold, ? help) and small helpers.
 // No inline scripts anywhere: the page keeps a strict Content-Security-Policy.
 (function () {
   "use strict";
@@ -32,10 +32,21 @@
     if (field) field.focus();
   }
 
+  // "?" opens the list of shortcuts: a <details id="keys">, so it also opens by click without JavaScript.
+  function help(open) {
+    const box = document.getElementById("keys");
+    if (!box) return false;
+    box.open = open === undefined ? !box.open : open;
+    box.querySelector("summary").focus();
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
     if (event.key === "Escape") {
+      const box = document.getElementById("keys");
+      if (box && box.open) { help(false); return; }
       const details = target.closest && target.closest("details[open]");
       if (details) { details.open = false; const row = details.closest("tr"); if (row) select(row); }
       return;
@@ -54,6 +65,7 @@
       }
       case "r": if (row) open(row, "r"); else return; break;
       case "h": if (row) open(row, "h"); else return; break;
+      case "?": if (!help()) return; break;
       default: return;
     }
     event.preventDefault();
