@@ -35,6 +35,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     IDLE_TIMEOUT_SECONDS = 30 * 60
     QUEUE_PAGE_SIZE = 50
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads: refused before CSRF reads a huge body
     COUNTY_POLL_SECONDS = 10
     DEMO_PASSWORD = os.environ.get("PORTAL_DEMO_PASSWORD", "demo-oku-2025")
 

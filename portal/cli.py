@@ -8,6 +8,7 @@ from flask import Flask, current_app
 
 from portal.backup import backup_command, restore_command
 from portal.domain import audit, demo, reference, trend
+from portal.imports.commands import import_workers_command
 from portal.progress.commands import snapshot_command
 from portal.extensions import db
 
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(snapshot_command)
+    app.cli.add_command(import_workers_command)
 
 
 @click.command("audit-verify")

@@ -129,6 +129,7 @@ MESSAGES = {
     403: N_("Anda tidak berhak membuka halaman ini."),
     404: N_("Halaman atau data tidak ditemukan."),
     405: N_("Cara membuka halaman ini tidak didukung."),
+    413: N_("Berkas terlalu besar (paling besar 5 MB)."),
     429: N_("Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi."),
     500: N_("Terjadi kesalahan di server. Tidak ada data yang berubah; coba lagi."),
 }

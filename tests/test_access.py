@@ -4,7 +4,7 @@ from flask import url_for
 
 from portal.domain import api_tokens
 from portal.extensions import db
-from portal.models import Claim
+from portal.models import Claim, ImportBatch
 from tests.factories import make_user
 
 ROLES = ("anonymous", "admin", "supervisor", "bpjs", "dinsos", "kesra")  # the worker is Dinsos's
@@ -31,6 +31,12 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "queue.reopen": ("POST", OWN_WORKER),
     "queue.correct": ("POST", OWN_WORKER),
     "queue.bulk_confirm": ("POST", DECIDER),
+    "imports.index": ("GET", DECIDER),
+    "imports.upload": ("POST", DECIDER),
+    "imports.batch": ("GET", OWN_WORKER),
+    "imports.rejected": ("GET", OWN_WORKER),
+    "imports.confirm": ("POST", OWN_WORKER),
+    "imports.discard": ("POST", OWN_WORKER),
     "queue.bulk_approve": ("POST", DECIDER),
     "duplicates.claims": ("GET", {**RESOLVER, "dinsos": OK, "kesra": OK}),
     "duplicates.resolve": ("POST", RESOLVER),
@@ -89,6 +95,14 @@ def _claim(world, worker) -> Claim:
     return claim
 
 
+def _batch(world) -> ImportBatch:
+    batch = ImportBatch(opd_id=world.opd["DINSOS"].id, user_id=world.users["dinsos"].id, file_name="a.csv",
+                        file_hash="0" * 64, content=b"NIK,Nama\n1609014507850001,Siti\n")
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
 def test_every_route_has_an_entry(app):
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"}
     assert endpoints == set(EXPECTED), "add the new route to EXPECTED with who may use it"
@@ -99,7 +113,7 @@ def test_access_matrix(app, world):
     args = {"worker_id": worker.id, "kind": "alasan", "item_id": world.reason("PINDAH").id,
             "user_id": make_user(db.session, "sasaran", "verifier", world.opd["DLH"]).id,
             "opd_code": "DINSOS", "dimension": "kecamatan",
-            "claim_id": _claim(world, worker).id,
+            "claim_id": _claim(world, worker).id, "batch_id": _batch(world).id,
             "token_id": api_tokens.create(db.session, world.users["admin"], "Matriks")[0].id}
     db.session.commit()
     form = {"admin.subject_csv": {"nik": worker.nik}, "lang.switch": {"lang": "id"}}

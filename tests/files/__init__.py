@@ -1,0 +1,1 @@
+"""Test input files, built in code (see messy.py) so each test states what it feeds the import."""
