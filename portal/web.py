@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from portal.domain import N_, privacy
+from portal.domain import N_, exports, privacy
 from portal.domain.transitions import TransitionError
 from portal.domain.states import (ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, STATE_LABELS,
                                   VERIFICATION_LABELS)
@@ -156,7 +156,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = _Id
     app.before_request(_refuse_nul)
     app.jinja_env.filters.update(num=num, pct=pct, when=when, date_id=date_id, changes=changes,
-                                 mask=privacy.mask)
+                                 mask=privacy.mask, export_summary=exports.summary)
     app.jinja_env.globals.update(VERIFICATION_LABELS=VERIFICATION_LABELS, locale=locale,
                                  ENROLMENT_LABELS=ENROLMENT_LABELS, ROLE_LABELS=ROLE_LABELS,
                                  ACTION_LABELS=ACTION_LABELS, STATE_LABELS=STATE_LABELS)

@@ -43,6 +43,19 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "duplicates.candidates": ("GET", RESOLVER),
     "duplicates.merge": ("POST", ADMIN),
     "duplicates.dismiss": ("POST", RESOLVER),
+    "transfer.index": ("GET", EVERYONE),
+    "transfer.bpjs_xlsx": ("GET", ENROLLER),
+    "transfer.queue_csv": ("GET", DECIDER),
+    "transfer.list_csv": ("GET", WATCHER),
+    "transfer.county_csv": ("GET", WATCHER),
+    "transfer.events_csv": ("GET", ADMIN),
+    "transfer.bpjs_upload": ("GET", ENROLLER),
+    "transfer.bpjs_preview": ("GET", {**ENROLLER, "admin": 404, "bpjs": 404}),
+    "transfer.bpjs_apply": ("POST", {**ENROLLER, "admin": 404, "bpjs": 404}),
+    "transfer.sheet_download": ("GET", DECIDER),
+    "transfer.sheet_upload": ("GET", DECIDER),
+    "transfer.sheet_preview": ("GET", {**DECIDER, "admin": 404, "dinsos": 404, "kesra": 404}),
+    "transfer.sheet_apply": ("POST", {**DECIDER, "admin": 404, "dinsos": 404, "kesra": 404}),
     "county.index": ("GET", WATCHER),
     "county.breakdown": ("GET", WATCHER),
     "county.workers": ("GET", WATCHER),
@@ -113,7 +126,7 @@ def test_access_matrix(app, world):
     args = {"worker_id": worker.id, "kind": "alasan", "item_id": world.reason("PINDAH").id,
             "user_id": make_user(db.session, "sasaran", "verifier", world.opd["DLH"]).id,
             "opd_code": "DINSOS", "dimension": "kecamatan",
-            "claim_id": _claim(world, worker).id, "batch_id": _batch(world).id,
+            "claim_id": _claim(world, worker).id, "batch_id": _batch(world).id, "token": "0" * 32,
             "token_id": api_tokens.create(db.session, world.users["admin"], "Matriks")[0].id}
     db.session.commit()
     form = {"admin.subject_csv": {"nik": worker.nik}, "lang.switch": {"lang": "id"}}

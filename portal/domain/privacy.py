@@ -30,9 +30,11 @@ def reveal(session: Session, user: User, worker: Worker, where: str) -> str:
 
 
 def subject_events(session: Session, worker: Worker) -> list[Event]:
-    """Every event touching one person's record, oldest first."""
-    return session.scalars(select(Event).options(joinedload(Event.user))
-                           .where(Event.worker_id == worker.id).order_by(Event.seq)).all()
+    """Every event touching one person's record, oldest first, with the exports that included it."""
+    from portal.domain import exports  # exports uses this module
+    own = session.scalars(select(Event).options(joinedload(Event.user))
+                          .where(Event.worker_id == worker.id).order_by(Event.seq)).all()
+    return sorted([*own, *exports.touching(session, worker.id)], key=lambda e: e.seq)
 
 
 def subject_report(session: Session, admin: User, nik: str, action: str) -> tuple[Worker | None, list[Event]]:
@@ -72,7 +74,11 @@ def subject_csv(worker: Worker, events: list[Event]) -> str:
         writer.writerow(["data", field, _cell(value), "", ""])
     for e in events:
         change = f" → {STATE_LABELS[e.to_state]}" if e.to_state and e.to_state != e.from_state else ""
-        note = " ".join(filter(None, [e.reason_code, e.note, e.detail]))
+        if e.action == "export":
+            from portal.domain import exports
+            note = exports.summary(e)
+        else:
+            note = " ".join(filter(None, [e.reason_code, e.note, e.detail]))
         writer.writerow(["peristiwa", e.created_at.isoformat(timespec="seconds"),
                          ACTION_LABELS.get(e.action, e.action) + change,
                          e.user.username if e.user else "sistem", _cell(note)])
