@@ -7,7 +7,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 CHROMIUM ?= /usr/bin/chromium
 MO := translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test test-sqlite test-postgres test-e2e screenshots i18n venv clean
+.PHONY: run test test-sqlite test-postgres test-e2e screenshots bench i18n venv clean
 
 venv: $(VENV)/.installed $(MO)
 
@@ -60,6 +60,10 @@ test-postgres: venv
 test-e2e: venv
 	@[ -x "$(CHROMIUM)" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	CHROMIUM=$(CHROMIUM) REQUIRE_SERVICES=1 $(BIN)/pytest -rs tests/e2e
+
+## Benchmark (BENCHMARKS.md): SQLite, then PostgreSQL if reachable; N = 4000,100000,1000000, or SIZE=N
+bench: venv
+	$(BIN)/python bench/run.py $(if $(SIZE),--sizes $(SIZE))
 
 ## Refresh the README's screenshots (docs/screenshots) from a browser run
 screenshots: venv

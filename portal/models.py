@@ -145,6 +145,7 @@ class Worker(Base):
         CheckConstraint("length(nik) = 16", name="nik_length"),
         Index("ix_worker_queue", "opd_id", "verification", "full_name"),
         Index("ix_worker_opd_name", "opd_id", "full_name"),
+        Index("ix_worker_opd_nik", "opd_id", "nik"),  # NIK-prefix search within an OPD
         Index("ix_worker_desk", "enrolment", "verification", "full_name"),
         Index("ix_worker_birth", "birth_date", "sex"),  # duplicate candidates are blocked by these
     )

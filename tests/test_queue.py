@@ -236,3 +236,13 @@ def test_admin_picks_an_opd(client, auth, world):
     auth.login("admin")
     r = client.get("/antrian/?opd=kesra")
     assert r.status_code == 200 and "Milik Kesra" in r.text
+
+
+@pytest.mark.parametrize("q, found", [("1609", True), ("16", True), ("1610", False), ("9999", False)])
+def test_nik_prefix_is_a_range(client, dinsos, q, found):
+    w = dinsos.worker(full_name="Siti Aminah")
+    assert w.nik.startswith("1609")
+    r = client.get(f"/antrian/?q={q}", headers=HTMX)
+    assert ("Siti Aminah" in r.text) is found
+    r = client.get(f"/antrian/?q={w.nik}", headers=HTMX)  # the whole NIK
+    assert "Siti Aminah" in r.text

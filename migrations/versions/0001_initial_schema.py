@@ -3,7 +3,7 @@ snapshots, targets, contribution rates, API tokens
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 00:42:59.963672
+Create Date: 2026-11-29 01:54:01.170557
 
 """
 from alembic import op
@@ -200,6 +200,7 @@ def upgrade():
         batch_op.create_index('ix_worker_birth', ['birth_date', 'sex'], unique=False)
         batch_op.create_index('ix_worker_desk', ['enrolment', 'verification', 'full_name'], unique=False)
         batch_op.create_index('ix_worker_opd_name', ['opd_id', 'full_name'], unique=False)
+        batch_op.create_index('ix_worker_opd_nik', ['opd_id', 'nik'], unique=False)
         batch_op.create_index('ix_worker_queue', ['opd_id', 'verification', 'full_name'], unique=False)
 
     op.create_table('claim',
@@ -275,6 +276,7 @@ def downgrade():
     op.drop_table('claim')
     with op.batch_alter_table('worker', schema=None) as batch_op:
         batch_op.drop_index('ix_worker_queue')
+        batch_op.drop_index('ix_worker_opd_nik')
         batch_op.drop_index('ix_worker_opd_name')
         batch_op.drop_index('ix_worker_desk')
         batch_op.drop_index('ix_worker_birth')

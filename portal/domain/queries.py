@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.domain import tallies
@@ -38,11 +38,18 @@ def matching(opd_id: int, status: str, q: str) -> Select:
     return _search(stmt, q)
 
 
+def nik_prefix(q: str):
+    """NIKs starting with the digits `q`, as a range an index can answer (LIKE 'q%' cannot):
+    q ≤ nik < q+1 for 16-character digit strings."""
+    upper = str(int(q) + 1).zfill(len(q))
+    return Worker.nik >= q if len(upper) > len(q) else and_(Worker.nik >= q, Worker.nik < upper)
+
+
 def _search(stmt: Select, q: str) -> Select:
     """Workers whose NIK starts with `q` (digits) or whose name contains it."""
     q = q.strip()
-    if q.isdigit():
-        return stmt.where(Worker.nik.startswith(q, autoescape=True))
+    if q.isascii() and q.isdigit():
+        return stmt.where(nik_prefix(q[:16]))
     if q:
         return stmt.where(func.lower(Worker.full_name).contains(q.lower(), autoescape=True))
     return stmt
