@@ -167,3 +167,16 @@ def test_enrolment_shows_in_the_workers_history(client, auth, world):
     auth.login("dinsos")
     page = client.get(f"/antrian/{w.id}")
     assert page.status_code == 200 and "mencatat terdaftar BPJS → Terdaftar" in page.text
+
+
+def test_the_desk_counts_days_in_wib_not_server_time(client, desk, monkeypatch):
+    """Between 00:00 and 07:00 WIB the server's UTC date is still yesterday: today's enrolment
+    date must be accepted and offered as the default."""
+    from portal.bpjs import routes
+    wib_today = TODAY + timedelta(days=1)
+    monkeypatch.setattr(routes.trend, "local_day", lambda: wib_today)
+    w = desk.worker(verification="approved")
+    assert f'value="{wib_today.isoformat()}"' in client.get("/bpjs/").text
+    r = client.post(f"/bpjs/{w.id}/daftar", data={"version": 1, "kpj": "26000000009",
+                                                 "enrolled_on": wib_today.isoformat()}, headers=HTMX)
+    assert r.status_code == 200 and db.session.get(Worker, w.id).enrolled_on == wib_today

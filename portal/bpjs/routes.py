@@ -2,7 +2,6 @@
 approval was withdrawn while enrolled. Row swaps and counts update in place, as in the queue."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from portal.auth import roles_required
 from portal.bpjs import bp
 from portal.bpjs.forms import EnrolForm, EnrolmentChangeForm
-from portal.domain import enrolment, privacy, queries, tallies
+from portal.domain import enrolment, privacy, queries, tallies, trend
 from portal.domain.states import ENROLMENT_LABELS
 from portal.extensions import db
 from portal.htmx import blocks, is_htmx, page_or_block
@@ -44,7 +43,7 @@ def _context(**extra) -> dict:
     return dict(page=page, filters=f, counts=tallies.desk_counts(db.session), opds=opds, tabs=tabs,
                 kecamatan=db.session.scalars(select(Kecamatan).order_by(Kecamatan.name)).all(),
                 categories=db.session.scalars(select(Category).order_by(Category.name)).all(),
-                today=date.today(), **extra)
+                today=trend.local_day(), **extra)
 
 
 @bp.get("/")
@@ -63,7 +62,7 @@ def _change(worker_id: int, form, apply):
     worker, message, status = attempt(_worker(worker_id), form, apply)
     if is_htmx():
         return blocks(TEMPLATE, ["row", "counts"], w=worker, row_message=message, filters=_filters(),
-                      counts=tallies.desk_counts(db.session), today=date.today()), status
+                      counts=tallies.desk_counts(db.session), today=trend.local_day()), status
     if message:
         return render_template(TEMPLATE, **_context(notice=message, notice_error=True)), status
     flash(_("%(name)s: %(state)s.", name=worker.full_name,
@@ -77,7 +76,7 @@ def _change(worker_id: int, form, apply):
 def enrol(worker_id: int):
     """Record an approved worker as enrolled, with KPJ number and date."""
     return _change(worker_id, EnrolForm(), lambda w, f: enrolment.enrol(
-        db.session, w, current_user, f.version.data, f.kpj.data, f.enrolled_on.data, date.today()))
+        db.session, w, current_user, f.version.data, f.kpj.data, f.enrolled_on.data, trend.local_day()))
 
 
 @bp.post("/<int:worker_id>/nonaktif")
