@@ -36,6 +36,8 @@ class Config:
     IDLE_TIMEOUT_SECONDS = 30 * 60
     QUEUE_PAGE_SIZE = 50
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads: refused before CSRF reads a huge body
+    # Where BPJS reports and decision sheets wait between preview and apply (instance/unggahan).
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or None
     COUNTY_POLL_SECONDS = 10
     DEMO_PASSWORD = os.environ.get("PORTAL_DEMO_PASSWORD", "demo-oku-2025")
 

@@ -15,7 +15,7 @@ from html import unescape
 
 from bench.client import Client
 from bench.server import RssSampler
-from portal.domain import nik
+from portal.core import nik
 
 ASSET = re.compile(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"')
 ACCEPT = {"Accept-Encoding": "gzip, deflate, br",
@@ -50,8 +50,8 @@ def _gz(r) -> int:
 
 
 # Known endpoints (issue 5), then a guess from the rules for anything renamed later.
-EXPORTS = (("transfer.list_csv", {"status": "approved"}, "supervisor"),  # every approved worker, CSV
-           ("transfer.bpjs_xlsx", {}, "bpjs"))  # approved, not yet enrolled: BPJS's registration workbook
+EXPORTS = (("exports.list_csv", {"status": "approved"}, "supervisor"),  # every approved worker, CSV
+           ("exports.bpjs_xlsx", {}, "bpjs"))  # approved, not yet enrolled: BPJS's registration workbook
 
 
 def detect(app) -> dict:

@@ -13,8 +13,9 @@ import time
 from sqlalchemy import event, select
 
 from bench.scenarios import QUEUE_USER
-from portal.domain import queries, tallies, transitions
-from portal.models import OPD, User, Worker
+from portal.core import queries, tallies
+from portal.core.models import OPD, User, Worker
+from portal.queue import transitions
 
 
 class Capture:
@@ -63,7 +64,7 @@ def _short(statement: str) -> str:
 
 def hot_paths(app, name_term: str, nik_prefix: str) -> list[dict]:
     """{path, sql, plan, ms} for each statement of each hot path."""
-    from portal.extensions import db
+    from portal.web.extensions import db
     out = []
     with app.app_context():
         session = db.session

@@ -23,6 +23,7 @@ def machine(args, stamp: str) -> dict:
     except OSError:
         mem_gb = None
     import subprocess
+
     import gunicorn
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     git = subprocess.run(["git", "-C", repo, "describe", "--always", "--dirty"], capture_output=True, text=True)

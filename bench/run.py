@@ -21,8 +21,17 @@ sys.path.insert(0, REPO)
 
 from bench import io_bench, plans, report, scenarios, seed  # noqa: E402
 from bench.client import Client  # noqa: E402
-from bench.server import (Gunicorn, RssSampler, cpu_by_pid, cpu_seconds, drive, machine_busy, pg_backends,
-                          self_cpu, wait_quiet)  # noqa: E402
+from bench.server import (
+    Gunicorn,
+    RssSampler,
+    cpu_by_pid,
+    cpu_seconds,
+    drive,
+    machine_busy,
+    pg_backends,
+    self_cpu,
+    wait_quiet,
+)
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench"
 PASSWORD = "bench-oku-2025"
@@ -80,9 +89,10 @@ def check_approve(client, port: int, item) -> None:
 def run_size(db_kind: str, n: int, args, env: dict, workdir: str) -> dict:
     """Seed, serve, measure and explain one database at one size; the references last."""
     from flask_migrate import upgrade
-    from portal.extensions import db
-    from bench.wsgi_bench import make_app
     from sqlalchemy.engine import make_url
+
+    from bench.wsgi_bench import make_app
+    from portal.web.extensions import db
     url = args.pg_url if db_kind == "postgresql" else f"sqlite:///{workdir}/bench-{n}.db"
     out = {"database": db_kind, "n": n, "scenarios": [], "loadavg_before": os.getloadavg()[0]}
     if args.wait_quiet:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 from bench.client import Client, raw_request
-from portal.models import OPD, Worker
+from portal.core.models import OPD, Worker
 
 HTMX = {"HX-Request": "true"}
 QUEUE_USER = "kesra"  # the largest queue: 5 of the 12 categories (about 42 % of all names)

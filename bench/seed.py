@@ -17,10 +17,11 @@ import psycopg
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from portal.domain import audit, demo, nik, reference, tallies
-from portal.models import OPD, Category, Desa, RejectReason, Snapshot, User, Worker
+from portal import demo
+from portal.core import audit, clock, nik, tallies
+from portal.core.models import OPD, Category, Desa, RejectReason, Snapshot, User, Worker
 
-# The demo's shares (portal.domain.demo): 42 % approved, 6 % rejected, 3 % on hold, the rest pending;
+# The demo's shares (portal.demo): 42 % approved, 6 % rejected, 3 % on hold, the rest pending;
 # 25.77 % of all names enrolled (all of them approved).
 SHARES = (("approved", 0.42), ("rejected", 0.06), ("on_hold", 0.03))
 ENROLLED = 0.2577
@@ -151,7 +152,8 @@ def snapshots(session, today: date, days: int = 200) -> None:
     for back in range(days, 0, -1):
         share = 1 - back / (days + 1)
         for opd_id, f in per_opd.items():
-            rows.append(dict(day=today - timedelta(days=back), opd_id=opd_id, pending=f.received - round(share * (f.approved + f.rejected + f.on_hold)),
+            decided = f.approved + f.rejected + f.on_hold
+            rows.append(dict(day=today - timedelta(days=back), opd_id=opd_id, pending=f.received - round(share * decided),
                              approved=round(share * f.approved), rejected=round(share * f.rejected),
                              on_hold=round(share * f.on_hold), enrolled=round(share * f.enrolled),
                              inactive=round(share * f.inactive)))
@@ -161,13 +163,14 @@ def snapshots(session, today: date, days: int = 200) -> None:
 def seed(app, n: int, password: str) -> dict:
     """Fill the (fresh, migrated) database of `app` with reference data, demo accounts, the audit
     head and `n` workers; returns timings in seconds."""
-    from portal.extensions import db
+    from portal import seed
+    from portal.web.extensions import db
     timings = {}
     with app.app_context():
         session = db.session
         is_pg = session.get_bind().dialect.name == "postgresql"
         started = time.perf_counter()
-        reference.seed(session)
+        seed.defaults(session)
         demo.users(session, password, app.config["PASSWORD_HASH_METHOD"])
         admin = session.scalar(select(User).where(User.username == "admin"))
         audit.record(session, action="bench_seed", user_id=admin.id, detail=json.dumps({"workers": n}))
@@ -186,7 +189,7 @@ def seed(app, n: int, password: str) -> dict:
 
         started = time.perf_counter()
         tallies.rebuild(session)
-        snapshots(session, date.today())
+        snapshots(session, clock.today())
         session.commit()
         timings["tallies_s"] = time.perf_counter() - started
         if is_pg:

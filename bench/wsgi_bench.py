@@ -33,10 +33,11 @@ def add_tallies_route(app) -> None:
     approve response renders it (same template block, same `tallies.for_opd`)."""
     if any(e in app.view_functions for e in TALLIES_ENDPOINTS):
         return
-    from portal.auth import roles_required
-    from portal.domain import tallies
-    from portal.extensions import db
     from jinja2_fragments.flask import render_block
+
+    from portal.core import tallies
+    from portal.web.extensions import db
+    from portal.web.guards import roles_required
 
     bp = Blueprint("bench", __name__)
 

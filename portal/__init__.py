@@ -8,8 +8,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, Config
-from portal.domain import audit
-from portal.extensions import babel, csrf, db, limiter, login, migrate
+from portal.core import audit
+from portal.web.extensions import babel, csrf, db, limiter, login, migrate
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -33,14 +33,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from portal import web
+    from portal.web import app as web
     babel.init_app(app, locale_selector=web.locale)
     web.init_app(app)
 
-    from portal import (admin, api, auth, bpjs, county, duplicates, fiscal, imports, lang, progress,
-                        queue, reports, transfer)
-    for package in (auth, queue, imports, duplicates, transfer, bpjs, county, fiscal, progress, reports,
-                    api, admin, lang):
+    from portal import admin, api, auth, berita_acara, bpjs, claims, county, duplicates, exports, intake, public, queue
+    for package in (auth, queue, intake, claims, duplicates, bpjs, exports, county, public, berita_acara, api,
+                    admin):
         app.register_blueprint(package.bp)
 
     from portal import cli

@@ -17,9 +17,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from portal.domain import audit
-from portal.extensions import db
-from portal.models import AuditHead, User
+from portal.core import audit
+from portal.core.models import AuditHead, User
+from portal.web.extensions import db
 
 
 @click.command("backup")
@@ -113,7 +113,7 @@ def _check_sqlite_backup(path: str) -> None:
             has_worker = conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'worker'").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise click.ClickException(f"{path} bukan cadangan basis data SQLite yang sah ({exc}).")
+        raise click.ClickException(f"{path} bukan cadangan basis data SQLite yang sah ({exc}).") from None
     if not ok or not has_worker:
         raise click.ClickException(f"{path} bukan cadangan portal ini (rusak atau tanpa tabel worker).")
 

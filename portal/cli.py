@@ -6,11 +6,13 @@ import time
 import click
 from flask import Flask, current_app
 
+from portal import demo, seed
 from portal.backup import backup_command, restore_command
-from portal.domain import audit, demo, reference, trend
-from portal.imports.commands import import_workers_command
-from portal.progress.commands import snapshot_command
-from portal.extensions import db
+from portal.core import audit, clock
+from portal.county import trend
+from portal.county.commands import snapshot_command
+from portal.intake.commands import import_workers_command
+from portal.web.extensions import db
 
 
 def init_app(app: Flask) -> None:
@@ -37,7 +39,7 @@ def audit_verify_command() -> None:
 @click.command("seed")
 def seed_command() -> None:
     """Insert the default OPDs, categories, reject reasons and regions that are missing."""
-    reference.seed(db.session)
+    seed.defaults(db.session)
     db.session.commit()
     click.echo("Data rujukan siap.")
 
@@ -55,7 +57,7 @@ def demo_command(if_empty: bool, size: int) -> None:
     started = time.perf_counter()
     password = current_app.config["DEMO_PASSWORD"]
     n = demo.load(db.session, password, current_app.config["PASSWORD_HASH_METHOD"], size)
-    trend.backfill(db.session, trend.local_day())
+    trend.backfill(db.session, clock.today())
     db.session.commit()
     click.echo(f"Demo: {n} pekerja dalam {time.perf_counter() - started:.1f} detik.")
     click.echo(f"Akun: admin, supervisor, bpjs, dan satu verifikator per OPD (mis. dinsos, kesra, "

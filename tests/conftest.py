@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from config import TestingConfig
 from portal import create_app
-from portal.extensions import db
-from portal.models import Base
+from portal.core.models import Base
+from portal.web.extensions import db
 from tests import factories
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")

@@ -7,8 +7,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.domain import nik, reference, tallies
-from portal.models import OPD, Category, Kecamatan, Desa, RejectReason, User, Worker
+from portal import seed
+from portal.core import nik, tallies
+from portal.core.models import OPD, Category, Desa, Kecamatan, RejectReason, User, Worker
 
 PASSWORD = "rahasia-uji-123"
 _serial = itertools.count(1)
@@ -47,7 +48,7 @@ class World:
 
     def __init__(self, session: Session):
         self.session = session
-        reference.seed(session)
+        seed.defaults(session)
         self.opd = {o.code: o for o in session.scalars(select(OPD))}
         self.users = {
             "admin": make_user(session, "admin", "admin"),

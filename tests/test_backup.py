@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.backup import backup_command, restore_command
-from portal.domain import audit
-from portal.domain.transitions import approve
-from portal.extensions import db
-from portal.models import Event, Worker
+from portal.core import audit
+from portal.core.models import Event, Worker
+from portal.queue.transitions import approve
+from portal.web.extensions import db
 from tests.factories import PASSWORD
 
 

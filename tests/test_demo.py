@@ -2,9 +2,9 @@
 
 from sqlalchemy import func, select
 
-from portal.domain import nik, tallies
-from portal.extensions import db
-from portal.models import OPD, Category, Kecamatan, Desa, User, Worker
+from portal.core import nik, tallies
+from portal.core.models import OPD, Category, Desa, Kecamatan, User, Worker
+from portal.web.extensions import db
 
 
 def test_demo_data_is_shaped_like_the_seed(runner, app):

@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
-from portal.models import Base
+from portal.core.models import Base
 from tests.pg import ensure
 
 
@@ -24,7 +24,7 @@ def test_migrations_match_the_models(make_app, tmp_path):
     app = make_app(schema=False, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         upgrade()
-        from portal.extensions import db
+        from portal.web.extensions import db
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []

@@ -9,7 +9,7 @@ Create Date: 2026-11-29 01:54:01.170557
 from alembic import op
 import sqlalchemy as sa
 
-from portal.models import APPEND_ONLY
+from portal.core.models import APPEND_ONLY
 
 
 # revision identifiers, used by Alembic.

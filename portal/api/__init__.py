@@ -1,6 +1,6 @@
-"""JSON for other dashboards (Bapperida, the province): session or read-only bearer token."""
+"""/api: JSON for other dashboards (Bapperida, the province), by session or read-only token."""
 from flask import Blueprint
 
-bp = Blueprint("api", __name__)
+bp = Blueprint("api", __name__, url_prefix="/api")
 
-from portal.api import routes  # noqa: E402,F401
+from portal.api import views  # noqa: E402,F401  (registers the views)

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from portal.forms import PortalForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from portal.web.forms import PortalForm
 
 
 class LoginForm(PortalForm):

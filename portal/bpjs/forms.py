@@ -1,11 +1,10 @@
 """Forms of the BPJS desk; each carries the row version the liaison saw."""
 from flask_babel import lazy_gettext as _l
-from portal.forms import PortalForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.domain.transitions import NOTE_MAX
-from portal.queue.forms import VERSION
+from portal.core.changes import NOTE_MAX
+from portal.web.forms import VERSION, PortalForm
 
 
 class EnrolForm(PortalForm):

@@ -1,6 +1,6 @@
-"""One person, one record: cross-OPD claims and likely duplicates with different NIKs."""
+"""/ganda: likely duplicates — one person listed twice under different NIKs."""
 from flask import Blueprint
 
-bp = Blueprint("duplicates", __name__)
+bp = Blueprint("duplicates", __name__, url_prefix="/ganda")
 
-from portal.duplicates import routes  # noqa: E402,F401
+from portal.duplicates import views  # noqa: E402,F401  (registers the views)

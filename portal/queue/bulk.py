@@ -1,61 +1,64 @@
-"""Bulk approval in two steps: a confirmation that states how many, then the change."""
+"""Bulk approval: which rows a request means, written down exactly before anyone confirms."""
 from __future__ import annotations
 
-from flask import flash, render_template, request
-from flask_babel import gettext as _
-from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from portal.auth import roles_required
-from portal.domain import bulk, transitions
-from portal.extensions import db
-from portal.htmx import blocks, is_htmx, page_or_block
-from portal.queue import bp
-from portal.queue.forms import BulkForm
-from portal.queue.routes import DECIDERS, TEMPLATE, _back, _context, _opd
-from portal.web import describe, num
+from portal.core import N_, queries
+from portal.core.errors import Invalid, NotFound
+from portal.core.models import User, Worker
+from portal.core.states import ALLOWED_FROM
+from portal.queue import transitions
+
+LIMIT = 5000
 
 
-@bp.post("/massal/konfirmasi")
-@roles_required(*DECIDERS)
-def bulk_confirm():
-    """Count the rows that would change and ask to confirm exactly those."""
-    form, opd = BulkForm(), _opd()
-    if not form.validate():
-        return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
-    ids = None if form.scope.data == "filter" else bulk.ids(request.form.getlist("pilih"))
-    try:
-        items = bulk.candidates(db.session, opd.id, ids, form.status.data, form.q.data)
-    except transitions.TransitionError as error:
-        return _refuse(opd, describe(error), error.status)
+def candidates(session: Session, opd_id: int, ids: list[int] | None, status: str, q: str) -> list[tuple[int, int]]:
+    """(id, version) of the approvable workers of one OPD: those in `ids`, or (ids None) every
+    one matching the queue filter."""
+    if ids is None:
+        stmt = queries.matching(opd_id, status, q)
+    else:
+        stmt = select(Worker).where(Worker.opd_id == opd_id, Worker.id.in_(ids))
+    stmt = stmt.where(Worker.verification.in_(ALLOWED_FROM["approve"])).order_by(Worker.full_name, Worker.id)
+    rows = session.execute(stmt.with_only_columns(Worker.id, Worker.version).limit(LIMIT + 1)).all()
+    if len(rows) > LIMIT:
+        raise Invalid(N_("Terlalu banyak baris sekaligus (lebih dari %(max)d). Persempit saringan."), max=LIMIT)
+    return [(i, v) for i, v in rows]
+
+
+def approve(session: Session, items: list[tuple[int, int]], actor: User) -> int:
+    """Approve exactly the confirmed (id, version) rows, all or none."""
+    workers = {w.id: w for w in session.scalars(select(Worker).where(Worker.id.in_([i for i, _v in items])))}
+    if any(i not in workers for i, _v in items):
+        raise NotFound(N_("Sebagian baris tidak ditemukan."))
+    return transitions.approve_many(session, [(workers[i], v) for i, v in items], actor)
+
+
+def _small_int(text: str) -> bool:
+    # ASCII digits only ("²".isdigit() is true) and small enough for any database's integer.
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
+def ids(values: list[str]) -> list[int]:
+    """The worker ids ticked in a form, ignoring anything that is not one."""
+    return [int(v) for v in values if _small_int(v)][:LIMIT + 1]
+
+
+def encode(items: list[tuple[int, int]]) -> str:
+    return ",".join(f"{i}:{v}" for i, v in items)
+
+
+def decode(text: str) -> list[tuple[int, int]]:
+    """Parse "id:version,…"; refuse anything else."""
+    items = []
+    for part in filter(None, (text or "").split(",")):
+        worker_id, _, version = part.partition(":")
+        if not (_small_int(worker_id) and _small_int(version)):
+            raise Invalid(N_("Daftar baris yang dikonfirmasi tidak sah. Ulangi pilihan."))
+        items.append((int(worker_id), int(version)))
     if not items:
-        return _refuse(opd, _("Tidak ada baris menunggu atau ditunda yang dipilih."), 422)
-    form.items.data = bulk.encode(items)
-    return page_or_block("queue/confirm.html", "confirm", form=form, opd=opd, count=len(items))
-
-
-@bp.post("/massal")
-@roles_required(*DECIDERS)
-def bulk_approve():
-    """Approve exactly the confirmed rows, all or none."""
-    form, opd = BulkForm(), _opd()
-    try:
-        if not form.validate():
-            raise transitions.Invalid(_("Formulir kedaluwarsa. Muat ulang halaman."))
-        count = bulk.approve(db.session, bulk.decode(form.items.data), current_user)
-        db.session.commit()
-    except transitions.TransitionError as error:
-        db.session.rollback()
-        return _refuse(opd, describe(error), error.status)
-    message = _("%(n)s nama disetujui.", n=num(count))
-    if is_htmx():
-        return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message))
-    flash(message, "info")
-    return _back(opd)
-
-
-def _refuse(opd, message: str, status: int):
-    context = _context(opd, notice=message, notice_error=True)
-    if is_htmx():
-        return blocks(TEMPLATE, ["results", "tallies"], **context), status, {
-            "HX-Retarget": "#results", "HX-Reswap": "outerHTML"}
-    return render_template(TEMPLATE, **context), status
+        raise Invalid(N_("Tidak ada baris yang dapat disetujui."))
+    if len(items) > LIMIT:
+        raise Invalid(N_("Terlalu banyak baris sekaligus (lebih dari %(max)d). Persempit saringan."), max=LIMIT)
+    return items

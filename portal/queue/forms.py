@@ -1,23 +1,10 @@
 """Forms of the queue. Each carries the row version the verifier saw."""
 from flask_babel import lazy_gettext as _l
-from portal.forms import PortalForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from portal.domain.transitions import NOTE_MAX
-
-
-def small_positive(message):
-    """Like NumberRange(1, 2**31 - 1), which converts to float and overflows on absurdly long
-    numbers; ids and versions fit a 32-bit column."""
-    def check(_form, field) -> None:
-        if field.data is not None and not 1 <= field.data < 2**31:
-            raise ValidationError(message)
-    return check
-
-
-VERSION = [InputRequired(message=_l("Versi baris tidak ada. Muat ulang halaman.")),
-           small_positive(_l("Versi baris tidak sah. Muat ulang halaman."))]
+from portal.core.changes import NOTE_MAX
+from portal.web.forms import VERSION, PortalForm, small_positive
 
 
 class DecisionForm(PortalForm):

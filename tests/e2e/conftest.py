@@ -17,7 +17,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.extensions import db
+from portal.web.extensions import db
 from tests.e2e import support
 
 WHY_NOT = support.missing()

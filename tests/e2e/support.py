@@ -3,9 +3,9 @@ read the page as a person does (by labels and visible text)."""
 from __future__ import annotations
 
 import os
-import tempfile
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 from config import TestingConfig

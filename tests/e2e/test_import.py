@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.domain import nik
-from portal.models import OPD, Kecamatan, Worker
+from portal.core import nik
+from portal.core.models import OPD, Kecamatan, Worker
 from tests.e2e.support import ROOT, expect
 
 TEMPLATES = [ROOT / "templates" / "imports" / name for name in ("index.html", "batch.html")]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal.models import RejectReason, Worker
+from portal.core.models import RejectReason, Worker
 from tests.e2e.support import POLL_SECONDS, expect, figure, mark_document, read, same_document
 
 COUNTY = "#county"

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from portal.models import RejectReason, Worker
+from portal.core.models import RejectReason, Worker
 from tests.e2e.support import expect, figure, mark_document, read, same_document
 
 TALLIES = "#tallies"

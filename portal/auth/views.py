@@ -1,0 +1,139 @@
+"""Login, logout, own password, and the per-request session checks (idle time, forced change)."""
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.auth import accounts, bp
+from portal.auth.forms import ChangePasswordForm, LoginForm
+from portal.core import audit
+from portal.core.models import User
+from portal.queue import transitions
+from portal.web.extensions import db, limiter
+from portal.web.htmx import is_htmx
+from portal.web.text import describe
+
+HOME = {"verifier": "queue.index", "supervisor": "county.index", "admin": "county.index",
+        "bpjs": "bpjs.index"}
+OPEN_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password", "static", "public.index"}
+
+
+def _address_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _username_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_USERNAME"]
+
+
+def _username_key() -> str:
+    return "login-user:" + request.form.get("username", "").strip().lower()[:40]
+
+
+def _local(target: str) -> str | None:
+    """`target` if it is a path on this site; browsers read "/\\host" as "//host"."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or urlsplit(target).netloc:
+        return None
+    return target
+
+
+def _to(endpoint: str, **args):
+    """Send the browser to `endpoint`: the whole window, also from an htmx request."""
+    target = url_for(endpoint, **args)
+    if is_htmx():
+        return Response(status=401, headers={"HX-Redirect": target})
+    return redirect(target)
+
+
+@bp.before_app_request
+def _session_checks():
+    """End idle sessions; send users with a temporary password to change it first."""
+    if not current_user.is_authenticated or request.endpoint == "static":
+        return None
+    now, seen = time.time(), session.get("seen", 0)
+    if now - seen > current_app.config["IDLE_TIMEOUT_SECONDS"]:
+        logout_user()
+        session.clear()
+        if request.blueprint == "api" or request.endpoint == "public.index":
+            return None  # the API answers 401 itself; the public page needs no login
+        flash(_("Sesi berakhir karena terlalu lama tidak ada kegiatan. Silakan masuk lagi."), "info")
+        return _to("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("X-Poll") != "1":  # self-refreshing tables are not activity
+        session["seen"] = now
+    if current_user.must_change_password and request.endpoint not in OPEN_ENDPOINTS:
+        return _to("auth.change_password")
+    return None
+
+
+@bp.get("/")
+def home():
+    """Each role's starting page; the login page for anyone not logged in."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for(HOME[current_user.role]))
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_username_limit, methods=["POST"], key_func=_username_key)
+def login():
+    """The login form; on success a fresh session and the page asked for (same site only)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.home"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
+    user = accounts.authenticate(db.session, form.username.data, form.password.data)
+    db.session.commit()
+    if user is None:
+        flash(_("Nama pengguna atau kata sandi salah."), "error")
+        return render_template("auth/login.html", form=form), 422
+    chosen = session.get("lang")  # a language picked on the login page is the one kept
+    session.clear()  # a new session at login: nothing from before carries over
+    login_user(user)
+    session["seen"] = time.time()
+    if chosen in current_app.config["LANGUAGES"] and chosen != user.locale:
+        user.locale = chosen
+        db.session.commit()
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password"), 303)
+    return redirect(_local(request.args.get("next", "")) or url_for("auth.home"), 303)
+
+
+@bp.post("/keluar")
+@login_required
+def logout():
+    """End this and every other session of the user (POST, so CSRF guards it)."""
+    user = db.session.get(User, current_user.id)
+    user.end_sessions()
+    audit.record(db.session, action="logout", user_id=user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Anda sudah keluar."), "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/sandi", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (forced after an admin set a temporary one)."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form), 422 if form.is_submitted() else 200
+    user = db.session.get(User, current_user.id)
+    try:
+        accounts.change_own_password(db.session, user, form.current.data, form.new.data,
+                                     current_app.config["PASSWORD_HASH_METHOD"])
+        db.session.commit()
+    except transitions.TransitionError as error:
+        db.session.rollback()
+        flash(describe(error), "error")
+        return render_template("auth/password.html", form=form), error.status
+    login_user(user)  # the new password ended the old sessions; keep this one
+    flash(_("Kata sandi diganti."), "info")
+    return redirect(url_for("auth.home"), 303)

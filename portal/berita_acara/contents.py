@@ -1,0 +1,123 @@
+"""The Berita Acara Verifikasi: the document an OPD signs and sends to BPJS Ketenagakerjaan,
+listing the names it approved and rejected, with full NIKs (so BPJS can enrol them).
+
+Because it shows full NIKs, showing it is an audited reveal: one `nik_view` event per listed
+worker (UU 27/2022 PDP; see `privacy`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from babel.dates import format_date
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from portal.core import audit
+from portal.core.models import OPD, User, Worker, utcnow
+from portal.core.tallies import Figures
+
+# The document is an Indonesian official letter whatever language the screen speaks.
+DOCUMENT_LOCALE = "id"
+NOTE = "berita acara"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One listed worker, as the document prints it."""
+    worker_id: int
+    nik: str
+    full_name: str
+    sex: str  # L / P
+    birth_date: date
+    category: str
+    desa: str  # "" when the desa is not known
+    kecamatan: str
+    reason: str = ""  # the reject reason's label; "" for approved names
+    note: str = ""
+
+
+@dataclass
+class BeritaAcara:
+    """Everything the document shows for one OPD on one day."""
+    opd: OPD
+    day: date
+    day_name: str  # "Senin"
+    date_text: str  # "1 Desember 2025"
+    approved: list[Line] = field(default_factory=list)
+    rejected: list[Line] = field(default_factory=list)
+    figures: Figures = field(default_factory=Figures)
+    verifier_name: str = ""  # printed under "Verifikator" only when the OPD's verifier opens it
+
+    @property
+    def worker_ids(self) -> list[int]:
+        """The workers whose full NIK the document shows."""
+        return [line.worker_id for line in self.approved + self.rejected]
+
+    @property
+    def undecided(self) -> int:
+        """Names still waiting for a decision: pending or on hold."""
+        return self.figures.pending + self.figures.on_hold
+
+
+def may_view(user: User, opd: OPD) -> bool:
+    """The OPD's own verifier, the admin and BPJS may open an OPD's Berita Acara."""
+    return user.role in ("admin", "bpjs") or (user.role == "verifier" and user.opd_id == opd.id)
+
+
+def date_words(day: date) -> tuple[str, str]:
+    """("Senin", "1 Desember 2025"): the day's name and the date as an Indonesian letter writes it."""
+    return (format_date(day, "EEEE", locale=DOCUMENT_LOCALE),
+            format_date(day, "d MMMM y", locale=DOCUMENT_LOCALE))
+
+
+def _line(worker: Worker) -> Line:
+    reason = worker.reject_reason.label if worker.reject_reason is not None else ""
+    return Line(worker_id=worker.id, nik=worker.nik, full_name=worker.full_name, sex=worker.sex,
+                birth_date=worker.birth_date, category=worker.category.name,
+                desa=worker.desa.name if worker.desa is not None else "",
+                kecamatan=worker.kecamatan.name, reason=reason,
+                note=worker.decision_note if worker.verification == "rejected" else "")
+
+
+def _lines(session: Session, opd_id: int, verification: str) -> list[Line]:
+    stmt = (select(Worker)
+            .options(joinedload(Worker.category), joinedload(Worker.desa), joinedload(Worker.kecamatan),
+                     joinedload(Worker.reject_reason))
+            .where(Worker.opd_id == opd_id, Worker.verification == verification)
+            .order_by(Worker.full_name, Worker.id))
+    return [_line(w) for w in session.scalars(stmt)]
+
+
+def _figures(session: Session, opd_id: int) -> Figures:
+    # Counted from the workers themselves, in the same transaction as the lists, so the totals a
+    # Kepala signs always agree with the rows printed above them.
+    figures = Figures()
+    stmt = (select(Worker.verification, Worker.enrolment, func.count()).where(Worker.opd_id == opd_id)
+            .group_by(Worker.verification, Worker.enrolment))
+    for verification, enrolment, n in session.execute(stmt):
+        figures.add(verification, enrolment, int(n))
+    return figures
+
+
+def build(session: Session, opd: OPD, viewer: User, day: date) -> BeritaAcara:
+    """The Berita Acara of `opd` dated `day`, as `viewer` sees it: every approved and every
+    rejected name of the OPD (by name), its totals, and the verifier's name when the viewer is
+    that OPD's verifier. Writes nothing; call `record_view` when the document is shown."""
+    day_name, date_text = date_words(day)
+    own = viewer.role == "verifier" and viewer.opd_id == opd.id
+    return BeritaAcara(opd=opd, day=day, day_name=day_name, date_text=date_text,
+                       approved=_lines(session, opd.id, "approved"),
+                       rejected=_lines(session, opd.id, "rejected"),
+                       figures=_figures(session, opd.id),
+                       verifier_name=viewer.full_name if own else "")
+
+
+def record_view(session: Session, viewer: User, worker_ids: list[int]) -> int:
+    """One `nik_view` event per worker whose full NIK the document showed `viewer`, in the
+    caller's transaction. Returns how many were written."""
+    now = utcnow()
+    rows = [dict(action="nik_view", user_id=viewer.id, worker_id=worker_id, note=NOTE, detail="",
+                 created_at=now) for worker_id in worker_ids]
+    audit.record_many(session, rows)
+    return len(rows)

@@ -1,0 +1,79 @@
+"""Enrolment transitions, recorded by the BPJS liaison: enrol an approved worker (KPJ number and
+date), mark an enrolled worker inactive when contributions lapse, and restore them.
+
+Same rules as verification (role, state, row version, audit event, tallies in one transaction).
+A worker whose approval was withdrawn while enrolled is never changed silently: it is *flagged*
+(`FLAGGED`) for the liaison, who decides whether to mark it inactive.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from portal.core import N_, tallies
+from portal.core.changes import clean_note, record_change, stale
+from portal.core.errors import Invalid, NotAllowed, WrongState
+from portal.core.models import Event, User, Worker
+from portal.core.roles import ENROLLERS
+from portal.core.states import ENROLMENT_LABELS
+
+KPJ = re.compile(r"^\d{11}$")  # shared reference bpjs.md: 11 digits, no public check digit
+EARLIEST = date(2014, 1, 1)  # BPJS Ketenagakerjaan began operating in 2014
+FLAGGED = and_(Worker.verification != "approved", Worker.enrolment == "enrolled")
+
+
+def enrol(session: Session, worker: Worker, actor: User, version: int, kpj: str, on: date,
+          today: date) -> Event:
+    """approved + not_enrolled → enrolled, with an 11-digit KPJ number unique to this worker and
+    an enrolment date between 2014 and today."""
+    _guard(session, worker, actor, version, "not_enrolled")
+    if worker.verification != "approved":
+        raise WrongState(N_("Hanya nama yang sudah disetujui OPD yang dapat didaftarkan."))
+    kpj = (kpj or "").strip().replace(" ", "")
+    if not KPJ.match(kpj):
+        raise Invalid(N_("Nomor KPJ harus 11 angka."))
+    if on is None or on > today:
+        raise Invalid(N_("Tanggal terdaftar tidak boleh di masa depan."))
+    if on < EARLIEST:
+        raise Invalid(N_("Tanggal terdaftar terlalu lama (sebelum 2014)."))
+    holder = session.scalar(select(Worker.full_name).where(Worker.kpj == kpj, Worker.id != worker.id))
+    if holder:
+        raise Invalid(N_("Nomor KPJ %(kpj)s sudah tercatat untuk peserta lain."), kpj=kpj)
+    return _move(session, worker, actor, "enrol", "enrolled", kpj=kpj, enrolled_on=on,
+                 note=f"KPJ {kpj}")
+
+
+def lapse(session: Session, worker: Worker, actor: User, version: int, note: str = "") -> Event:
+    """enrolled → inactive: contributions stopped (also how a flagged worker is settled)."""
+    _guard(session, worker, actor, version, "enrolled")
+    return _move(session, worker, actor, "lapse", "inactive", note=clean_note(note))
+
+
+def restore(session: Session, worker: Worker, actor: User, version: int, note: str = "") -> Event:
+    """inactive → enrolled again, for a worker still approved."""
+    _guard(session, worker, actor, version, "inactive")
+    if worker.verification != "approved":
+        raise WrongState(N_("Hanya nama yang masih disetujui OPD yang dapat diaktifkan kembali."))
+    return _move(session, worker, actor, "restore", "enrolled", note=clean_note(note))
+
+
+def _guard(session: Session, worker: Worker, actor: User, version: int, required: str) -> None:
+    if actor.role not in ENROLLERS:
+        raise NotAllowed(N_("Hanya petugas BPJS yang mencatat kepesertaan."))
+    if version != worker.version:
+        raise stale(session, worker)
+    if worker.enrolment != required:
+        raise WrongState(N_("Tidak dapat dilakukan: kepesertaan sekarang %(state)s."),
+                         state=ENROLMENT_LABELS[worker.enrolment])
+
+
+def _move(session: Session, worker: Worker, actor: User, action: str, to: str, note: str,
+          **fields) -> Event:
+    was, before = tallies.cell(worker), worker.enrolment
+    worker.enrolment = to
+    for key, value in fields.items():
+        setattr(worker, key, value)
+    return record_change(session, worker, was, actor, action, before, to, note=note)

@@ -1,0 +1,44 @@
+"""The budget page /kabupaten/fiskal: what the enrolled, approved and undecided names cost the APBD,
+and a scenario (portal.county.fiscal). The rates themselves are kept at /admin/tarif."""
+from __future__ import annotations
+
+from flask import request
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from portal.core import clock
+from portal.core.errors import TransitionError
+from portal.core.roles import WATCHERS
+from portal.county import bp, fiscal
+from portal.county.forms import ScenarioForm
+from portal.web.extensions import db
+from portal.web.guards import roles_required
+from portal.web.htmx import page_or_block
+from portal.web.text import describe
+
+
+@bp.get("/fiskal")
+@roles_required(*WATCHERS)
+def budget():
+    """The current rate, what each OPD's enrolled, approved-not-enrolled and undecided names cost
+    the APBD per month and per year, and a scenario (?n=…&mulai=…; by default the whole gap from
+    today). htmx gets the scenario block alone; invalid input answers 422 with the reason there."""
+    day = clock.today()
+    projection = fiscal.county_projection(db.session, day)
+    args = MultiDict(request.args)
+    args.setdefault("n", str(projection.total.gap.workers))
+    args.setdefault("mulai", day.isoformat())
+    form, result, error, status = ScenarioForm(args), None, None, 200
+    first = fiscal.first_day(db.session)
+    if first is None:  # nothing to compute with yet: the admin's task, not the user's mistake
+        error = _("Belum ada tarif iuran yang tercatat. Administrator perlu menambahkannya.")
+    elif form.validate():
+        try:
+            result = fiscal.plan(db.session, projection.total.enrolled.workers, form.n.data, form.mulai.data)
+        except TransitionError as exc:
+            error, status = describe(exc), exc.status
+    else:
+        error, status = next(f"{f.label.text}: {e}" for f in form for e in f.errors), 422
+    body = page_or_block("county/budget.html", "scenario", projection=projection, form=form,
+                         result=result, error=error, today=day, first=first)
+    return body, status

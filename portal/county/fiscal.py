@@ -1,0 +1,240 @@
+"""Fiscal projection: what the APBD pays for BPU contributions (JKK + JKM) now, what closing the
+coverage gap costs, and the contribution rates themselves as dated data an admin keeps.
+
+Money is whole rupiah in ints throughout; no floats. Rates follow shared reference bpjs.md:
+regencies pay JKK (1 % of a declared Rp1.000.000, so Rp10.000) + JKM (Rp6.800) = Rp16.800 per
+worker per month unless an admin records a newer rate.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.core import N_, audit, tallies
+from portal.core.errors import Invalid, NotAllowed
+from portal.core.models import OPD, ContributionRate, Tally, User
+
+MONTHS = 12
+RATE_MAX = 10_000_000  # rupiah per programme per worker per month; far above any real tariff
+SCENARIO_MAX = 1_000_000  # more workers than OKU Selatan has people of working age
+BASIS_MAX = 200
+FIRST_DAY, LAST_DAY = date(2014, 1, 1), date(2099, 12, 31)  # BPJS Ketenagakerjaan began in 2014
+DEFAULT_RATE = dict(effective_from=date(2019, 12, 2), jkk=10_000, jkm=6_800,  # PP 82/2019
+                    basis="PP 44/2015 jo. PP 82/2019: JKK 1 % dari penghasilan Rp1.000.000, JKM Rp6.800")
+
+
+# --- rates ---------------------------------------------------------------------------------
+
+def per_month(rate: ContributionRate) -> int:
+    """What one worker costs per month at `rate` (JKK + JKM)."""
+    return rate.jkk + rate.jkm
+
+
+def rate_on(session: Session, day: date) -> ContributionRate | None:
+    """The rate in force on `day`: the latest whose effective date is not after it."""
+    return session.scalars(select(ContributionRate).where(ContributionRate.effective_from <= day)
+                           .order_by(ContributionRate.effective_from.desc()).limit(1)).first()
+
+
+def first_day(session: Session) -> date | None:
+    """The earliest effective date recorded: no projection can start before it."""
+    return session.scalar(select(func.min(ContributionRate.effective_from)))
+
+
+def rates(session: Session) -> list[ContributionRate]:
+    """Every recorded rate, newest effective date first."""
+    return list(session.scalars(select(ContributionRate).order_by(ContributionRate.effective_from.desc())))
+
+
+def seed_default_rate(session: Session) -> None:
+    """Insert the default rate (PP 82/2019) when no rate exists; never touches recorded rates."""
+    if not session.scalar(select(func.count()).select_from(ContributionRate)):
+        session.add(ContributionRate(**DEFAULT_RATE))
+        session.flush()
+
+
+def add_rate(session: Session, actor: User, effective_from: date, jkk: int, jkm: int,
+             basis: str) -> ContributionRate:
+    """Record a rate in force from `effective_from` on, audited as `rate_add`. Admin only
+    (NotAllowed); amounts whole rupiah 0..RATE_MAX, a legal basis, one rate per date (Invalid).
+    The caller commits, or rolls back on an error."""
+    if actor.role != "admin":
+        raise NotAllowed(N_("Hanya administrator yang dapat mengubah tarif iuran."))
+    if not isinstance(effective_from, date) or isinstance(effective_from, datetime):
+        raise Invalid(N_("Tanggal mulai berlaku tidak sah."))
+    if not FIRST_DAY <= effective_from <= LAST_DAY:
+        raise Invalid(N_("Tanggal mulai berlaku harus antara tahun 2014 dan 2099."))
+    for programme, amount in (("JKK", jkk), ("JKM", jkm)):
+        if type(amount) is not int or not 0 <= amount <= RATE_MAX:
+            raise Invalid(N_("Iuran %(programme)s harus bilangan bulat rupiah dari 0 sampai 10.000.000."),
+                          programme=programme)
+    basis = (basis or "").strip()
+    if not basis or len(basis) > BASIS_MAX:
+        raise Invalid(N_("Tulis dasar hukum tarif (paling banyak %(max)d karakter)."), max=BASIS_MAX)
+    # The event comes first: it locks the audit head, so two admins adding the same date one
+    # after the other get a clear refusal below instead of a unique-constraint crash.
+    audit.record(session, action="rate_add", user_id=actor.id, detail=json.dumps(
+        {"effective_from": effective_from.isoformat(), "jkk": jkk, "jkm": jkm, "basis": basis},
+        ensure_ascii=False))
+    if session.scalar(select(ContributionRate.id).where(ContributionRate.effective_from == effective_from)):
+        raise Invalid(N_("Sudah ada tarif yang berlaku mulai %(day)s."), day=effective_from)
+    rate = ContributionRate(effective_from=effective_from, jkk=jkk, jkm=jkm, basis=basis)
+    session.add(rate)
+    session.flush()
+    return rate
+
+
+# --- arithmetic (no database) ----------------------------------------------------------------
+
+def monthly_cost(workers: int, rate_per_month: int) -> int:
+    """Rupiah per month for `workers` at `rate_per_month` each."""
+    return workers * rate_per_month
+
+
+def yearly_cost(workers: int, rate_per_month: int) -> int:
+    """Rupiah per year (12 months) for `workers` at `rate_per_month` each."""
+    return workers * rate_per_month * MONTHS
+
+
+def months_left(start: date) -> int:
+    """Months paid in start's year when cover begins in start's month: that month through December."""
+    return MONTHS - start.month + 1
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A number of workers and what they cost the APBD per month and per year."""
+    workers: int = 0
+    monthly: int = 0
+    yearly: int = 0
+
+    @classmethod
+    def of(cls, workers: int, rate_per_month: int) -> Cost:
+        return cls(workers, monthly_cost(workers, rate_per_month), yearly_cost(workers, rate_per_month))
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(self.workers + other.workers, self.monthly + other.monthly, self.yearly + other.yearly)
+
+
+@dataclass(frozen=True)
+class Headcount:
+    """One OPD's workers as the budget sees them.
+
+    enrolled  — enrolled now, whatever their verification: the APBD pays for them today.
+    gap       — approved but not paid for: never enrolled, plus *inactive* ones (their
+                contributions lapsed; they need re-enrolling, so they are part of the gap to close).
+    undecided — pending or on hold and not enrolled: what approving them all would add.
+    """
+    enrolled: int = 0
+    gap: int = 0
+    undecided: int = 0
+
+
+def headcount(figures: tallies.Figures, enrolled_unapproved: dict[str, int] | None = None) -> Headcount:
+    """A Headcount from an OPD's Figures. `approved` counts enrolled and inactive names too:
+    approved-not-enrolled is approved − enrolled − inactive, and the inactive are added back as
+    needing re-enrolment, so the gap is approved − enrolled (both among the approved).
+    `enrolled_unapproved` ({verification: n}) are enrolled names whose approval was withdrawn
+    (flagged for BPJS): still paid for, so they are in `enrolled` but neither gap nor undecided."""
+    flagged = enrolled_unapproved or {}
+    approved_enrolled = figures.enrolled - sum(flagged.values())
+    return Headcount(enrolled=figures.enrolled, gap=figures.approved - approved_enrolled,
+                     undecided=figures.pending + figures.on_hold
+                     - flagged.get("pending", 0) - flagged.get("on_hold", 0))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One OPD's row (opd None for the county total): costs of (a) enrolled, (b) gap, (c) undecided."""
+    opd: OPD | None
+    enrolled: Cost = field(default_factory=Cost)
+    gap: Cost = field(default_factory=Cost)
+    undecided: Cost = field(default_factory=Cost)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Per-OPD lines and their total at one rate; `rate` None when no rate applies (costs 0)."""
+    rate: ContributionRate | None
+    per_month: int
+    lines: list[Line]
+    total: Line
+
+
+def projection(rows: list[tuple[OPD, Headcount]], rate_per_month: int,
+               rate: ContributionRate | None = None) -> Projection:
+    """Monthly and yearly APBD cost per OPD and in total, for (a) enrolled, (b) the gap and
+    (c) the undecided names, at `rate_per_month` per worker."""
+    lines = [Line(opd, Cost.of(h.enrolled, rate_per_month), Cost.of(h.gap, rate_per_month),
+                  Cost.of(h.undecided, rate_per_month)) for opd, h in rows]
+    total = Line(None, sum((x.enrolled for x in lines), Cost()), sum((x.gap for x in lines), Cost()),
+                 sum((x.undecided for x in lines), Cost()))
+    return Projection(rate, rate_per_month, lines, total)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The budget for start's calendar year when `n_more` are enrolled from start's month on,
+    and for each full year after that (same rate)."""
+    start: date
+    year: int
+    months: int
+    enrolled_now: int
+    n_more: int
+    rate_per_month: int
+    current: int  # enrolled_now × rate × 12
+    added: int  # n_more × rate × months
+    this_year: int  # current + added
+    full_year: int  # (enrolled_now + n_more) × rate × 12
+
+
+def scenario(enrolled_now: int, n_more: int, start_date: date, rate_per_month: int) -> Scenario:
+    """Budget needed for start_date's year: enrolled_now for 12 months plus n_more from
+    start_date's month through December; then the full-year cost of everyone."""
+    months = months_left(start_date)
+    current = yearly_cost(enrolled_now, rate_per_month)
+    added = n_more * rate_per_month * months
+    return Scenario(start_date, start_date.year, months, enrolled_now, n_more, rate_per_month, current, added,
+                    current + added, yearly_cost(enrolled_now + n_more, rate_per_month))
+
+
+# --- from the database -----------------------------------------------------------------------
+
+def headcounts(session: Session) -> list[tuple[OPD, Headcount]]:
+    """Every OPD's Headcount, from the kept tallies (tallies.county plus the few enrolled names
+    whose approval was withdrawn)."""
+    flagged: dict[int, dict[str, int]] = {}
+    stmt = (select(Tally.opd_id, Tally.verification, func.sum(Tally.n))
+            .where(Tally.enrolment == "enrolled", Tally.verification != "approved")
+            .group_by(Tally.opd_id, Tally.verification))
+    for opd_id, verification, n in session.execute(stmt):
+        flagged.setdefault(opd_id, {})[verification] = int(n or 0)
+    _, rows = tallies.county(session)
+    return [(opd, headcount(figures, flagged.get(opd.id))) for opd, figures in rows]
+
+
+def county_projection(session: Session, day: date) -> Projection:
+    """The projection at the rate in force on `day` (costs 0 and `rate` None if there is none)."""
+    rate = rate_on(session, day)
+    return projection(headcounts(session), per_month(rate) if rate else 0, rate)
+
+
+def plan(session: Session, enrolled_now: int, n_more: int, start: date) -> Scenario:
+    """The scenario at the rate in force on `start`; Invalid for a count outside
+    0..SCENARIO_MAX or a start before the first recorded rate."""
+    if type(n_more) is not int or n_more < 0:
+        raise Invalid(N_("Jumlah pekerja tambahan tidak boleh negatif."))
+    if n_more > SCENARIO_MAX:
+        raise Invalid(N_("Jumlah pekerja tambahan paling banyak 1.000.000."))
+    rate = rate_on(session, start)
+    if rate is None:
+        first = first_day(session)
+        if first is None:
+            raise Invalid(N_("Belum ada tarif iuran yang tercatat. Administrator perlu menambahkannya."))
+        raise Invalid(N_("Belum ada tarif iuran pada %(day)s; tarif paling awal berlaku mulai %(first)s."),
+                      day=start, first=first)
+    return scenario(enrolled_now, n_more, start, per_month(rate))

@@ -1,0 +1,98 @@
+"""The county dashboard for supervisors: headline figures, funnel, trend against targets,
+breakdowns by OPD, category and kecamatan, rejection reasons, and the lists behind each figure."""
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.core import clock, queries, tallies
+from portal.core.models import OPD, Category, Kecamatan, utcnow
+from portal.core.roles import WATCHERS
+from portal.core.states import ENROLMENT, ENROLMENT_LABELS, VERIFICATION, VERIFICATION_LABELS
+from portal.county import bp, chart, dashboard, trend
+from portal.web.extensions import db
+from portal.web.guards import roles_required
+from portal.web.htmx import is_htmx, page_or_block
+from portal.web.text import num
+
+TEMPLATE = "county/index.html"
+
+
+@bp.app_template_global("trend_layout")
+def trend_layout(points, targets=None, width=640, height=240):
+    """The chart coordinates for `_trend.html`'s `trend_chart` macro, on every page that shows it."""
+    return chart.layout(list(points or []), targets, width, height)
+
+
+def _sorting(dimension: str) -> tuple[str, bool]:
+    """The sort asked for one breakdown table (?sort=…&desc=1 on its own URL)."""
+    if request.view_args and request.view_args.get("dimension") == dimension:
+        return request.args.get("sort", "received"), request.args.get("desc", "1") == "1"
+    return "received", True
+
+
+def _tables() -> dict:
+    tables = {}
+    for dimension in ("category", "kecamatan"):
+        key, descending = _sorting(dimension)
+        tables[dimension] = dict(rows=dashboard.ordered(dashboard.breakdown(db.session, dimension), key, descending),
+                                 sort=key, desc=descending)
+    return tables
+
+
+def _headline() -> dict:
+    total, rows = tallies.county(db.session)
+    share = {opd.code: dashboard.whatsapp(opd.name, f.pending, num(f.pending),
+                                          url_for("queue.index", _external=True))
+             for opd, f in rows}
+    return dict(total=total, rows=rows, share=share, now=utcnow())
+
+
+@bp.get("/")
+@roles_required(*WATCHERS)
+def index():
+    """The dashboard; htmx polls its headline block (figures and the OPD table)."""
+    context = _headline()
+    if not is_htmx():
+        today = clock.today()
+        points = trend.with_today(trend.series(db.session, days=365, today=today), context["total"], today)
+        goals = trend.targets(db.session)
+        reasons, rejected = dashboard.rejections(db.session)
+        context.update(points=points, goals=goals, outlook=trend.outlook(points, context["total"], goals, today),
+                       funnel=dashboard.funnel(context["total"]), tables=_tables(), reasons=reasons,
+                       rejected=rejected)
+    return page_or_block(TEMPLATE, "table", **context)
+
+
+@bp.get("/rincian/<any(category, kecamatan):dimension>")
+@roles_required(*WATCHERS)
+def breakdown(dimension: str):
+    """One breakdown table, sorted by a column; the whole dashboard without htmx."""
+    key, descending = _sorting(dimension)
+    rows = dashboard.ordered(dashboard.breakdown(db.session, dimension), key, descending)
+    if is_htmx():
+        return page_or_block(TEMPLATE, "breakdown", dimension=dimension, rows=rows, sort=key, desc=descending)
+    return index()
+
+
+@bp.get("/daftar")
+@roles_required(*WATCHERS)
+def workers():
+    """The workers behind a figure (read-only, NIKs masked), filtered like the figure was."""
+    args = request.args
+    opd = db.session.scalar(select(OPD).where(OPD.code == (args.get("opd") or "").upper())) if args.get("opd") else None
+    category = db.session.get(Category, args.get("kat", type=int)) if args.get("kat", type=int) else None
+    kecamatan = db.session.get(Kecamatan, args.get("kec", "")[:6]) if args.get("kec") else None
+    status = args.get("status") if args.get("status") in VERIFICATION else None
+    enrolment = args.get("bpjs") if args.get("bpjs") in ENROLMENT else None
+    page = queries.drill_page(db.session, opd.id if opd else None, category.id if category else None,
+                              kecamatan.code if kecamatan else None, status, enrolment,
+                              args.get("hal", 1, type=int) or 1, current_app.config["QUEUE_PAGE_SIZE"])
+    filters = {key: value for key, value in (
+        ("opd", opd.code if opd else None), ("kat", category.id if category else None),
+        ("kec", kecamatan.code if kecamatan else None), ("status", status), ("bpjs", enrolment)) if value}
+    scope = [text for text in (
+        opd and opd.name, category and category.name, kecamatan and _("Kec. %(name)s", name=kecamatan.name),
+        status and _(VERIFICATION_LABELS[status]), enrolment and _(ENROLMENT_LABELS[enrolment]) + " BPJS") if text]
+    return page_or_block("county/workers.html", "results", page=page, filters=filters, scope=scope)

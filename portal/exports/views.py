@@ -1,0 +1,116 @@
+"""Views of /ekspor: the exports a user may take. Each export of personal data is audited before
+its first byte leaves (portal.core.export_trail); the rows stream (portal.exports.rules)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.core import clock, export_trail, queries
+from portal.core.models import OPD, Category, Kecamatan, Worker
+from portal.core.roles import ADMINS, DECIDERS, ENROLLERS, WATCHERS
+from portal.core.states import ENROLMENT, ROLES, VERIFICATION
+from portal.exports import bp, rules
+from portal.web import downloads
+from portal.web.extensions import db
+from portal.web.guards import roles_required
+from portal.web.opds import opd_arg, queue_opd
+
+
+def _exports_page(message: str | None = None, status: int = 200):
+    opds = db.session.scalars(select(OPD).order_by(OPD.name)).all()
+    return render_template("exports/index.html", opds=opds, message=message, args=request.args,
+                           statuses=queries.STATUS_FILTERS), status
+
+
+@bp.get("")
+@roles_required(*ROLES)
+def index():
+    """The exports this user may take, with their filters."""
+    return _exports_page()
+
+
+@bp.get("/bpjs.xlsx")
+@roles_required(*ENROLLERS)
+def bpjs_xlsx():
+    """Approved, not yet enrolled workers in BPJS's collective-registration layout (?opd=CODE)."""
+    opd = opd_arg()
+    if request.args.get("opd") and opd is None:
+        abort(404)
+    code = opd.code if opd else ""
+    return downloads.xlsx(lambda out: rules.bpjs_workbook(db.session, out, opd.id if opd else None),
+                 f"pendaftaran-bpjs-{code or 'semua'}-{clock.today():%Y%m%d}.xlsx", "bpjs.xlsx", {"opd": code})
+
+
+@bp.get("/antrian.csv")
+@roles_required(*DECIDERS)
+def queue_csv():
+    """The queue under its current filter (?status=&q=, an admin's ?opd=) as CSV."""
+    opd = queue_opd()
+    status = request.args.get("status", "pending")
+    status = status if status in queries.STATUS_FILTERS else "pending"
+    q = request.args.get("q", "")[:50].strip()
+    ids = rules.queue_ids(db.session, opd.id, status, q)
+    export_trail.record(db.session, current_user, "antrian.csv", {"opd": opd.code, "status": status, "q": q}, ids, len(ids))
+    db.session.commit()
+    return downloads.csv(lambda session, viewer: rules.workers_csv(session, viewer, ids), f"antrian-{opd.code}-{status}.csv")
+
+
+@bp.get("/daftar.csv")
+@roles_required(*WATCHERS)
+def list_csv():
+    """The workers behind a county figure (the drill-down list's ?opd=&kat=&kec=&status=&bpjs=)."""
+    args, opd = request.args, opd_arg()
+    if args.get("opd") and opd is None:
+        abort(404)  # an export of everyone for a mistyped code would surprise
+    category = db.session.get(Category, args.get("kat", type=int)) if args.get("kat", type=int) else None
+    kecamatan = db.session.get(Kecamatan, args.get("kec", "")[:6]) if args.get("kec") else None
+    status = args.get("status") if args.get("status") in VERIFICATION else None
+    enrolled = args.get("bpjs") if args.get("bpjs") in ENROLMENT else None
+    filters = {"opd": opd.code if opd else "", "kat": category.id if category else "",
+               "kec": kecamatan.code if kecamatan else "", "status": status or "", "bpjs": enrolled or ""}
+    ids = rules.list_ids(db.session, opd and opd.id, category and category.id, kecamatan and kecamatan.code,
+                           status, enrolled)
+    export_trail.record(db.session, current_user, "daftar.csv", filters, ids, len(ids))
+    db.session.commit()
+    return downloads.csv(lambda session, viewer: rules.workers_csv(session, viewer, ids), "daftar-pekerja.csv")
+
+
+@bp.get("/kabupaten.csv")
+@roles_required(*WATCHERS)
+def county_csv():
+    """The per-OPD figures (aggregates, no personal data: not audited)."""
+    return downloads.csv(lambda session, _viewer: rules.county_csv(session), f"kabupaten-{clock.today():%Y%m%d}.csv")
+
+
+@bp.get("/peristiwa.csv")
+@roles_required(*ADMINS)
+def events_csv():
+    """Audit events of a worker (?worker=ID), an OPD's workers (?opd=CODE) and/or between two days
+    (?dari=&sampai=, WIB); at least one filter."""
+    args = request.args
+    worker_id = args.get("worker", type=int)
+    opd = opd_arg()
+    try:
+        since = date.fromisoformat(args["dari"]) if args.get("dari") else None
+        until = date.fromisoformat(args["sampai"]) if args.get("sampai") else None
+    except ValueError:
+        return _exports_page(_("Tanggal tidak sah (tulis tttt-bb-hh)."), 422)
+    if args.get("worker") and (not worker_id or not 0 < worker_id < 2**31 or db.session.get(Worker, worker_id) is None):
+        return _exports_page(_("Pekerja dengan ID itu tidak ditemukan."), 422)
+    if args.get("opd") and opd is None:
+        return _exports_page(_("OPD tidak dikenal."), 422)
+    if not (worker_id or opd or since or until):
+        return _exports_page(_("Pilih pekerja, OPD atau rentang tanggal."), 422)
+    if since and until and since > until:
+        return _exports_page(_("Tanggal awal harus sebelum tanggal akhir."), 422)
+    where = rules.event_conditions(worker_id, opd and opd.id, since, until)
+    bound, rows, ids = rules.event_scope(db.session, where)
+    filters = {"worker": worker_id or "", "opd": opd.code if opd else "", "dari": str(since or ""),
+               "sampai": str(until or "")}
+    export_trail.record(db.session, current_user, "peristiwa.csv", filters, ids, rows)
+    db.session.commit()
+    return downloads.csv(lambda session, _viewer: rules.events_csv(session, where, bound), "peristiwa.csv")

@@ -1,0 +1,64 @@
+"""Checks of an uploaded list that need more than one row: the same NIK twice in the file, and
+NIKs already stored — in this OPD (an error: a re-upload imports nothing twice) or in another
+(the row becomes a cross-OPD claim, unless this OPD's claim on it is open or was decided)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.core import N_
+from portal.core.errors import Problem
+from portal.core.models import OPD, Claim, Worker
+from portal.intake.rows import Row
+
+CHUNK = 900  # NIKs per IN (…) lookup, under SQLite's bound-parameter limit
+
+
+def refuse(row: Row, problem: Problem) -> None:
+    """Add an error to the row; it will not be imported."""
+    row.problems.append(problem)
+    row.worker = None
+
+
+def duplicates(rows: list[Row]) -> None:
+    """The second and later rows with one NIK are errors naming the first."""
+    first: dict[str, int] = {}
+    for row in rows:
+        if row.nik is None:
+            continue
+        if row.nik in first:
+            refuse(row, Problem("nik_duplicate", N_("NIK sama dengan baris %(row)d di file ini."),
+                                 {"row": first[row.nik]}))
+            row.nik = None
+        else:
+            first[row.nik] = row.number
+
+
+def holders(session: Session, opd: OPD, rows: list[Row]) -> None:
+    """A NIK already in this OPD is an error; one another OPD holds makes the row a claim,
+    unless this OPD's claim on it is still open or was decided against it."""
+    by_nik = {row.nik: row for row in rows if row.nik}
+    niks = list(by_nik)
+    held: dict[int, Row] = {}
+    for start in range(0, len(niks), CHUNK):
+        found = session.execute(select(Worker.nik, Worker.id, Worker.opd_id, OPD.code).join(OPD)
+                                .where(Worker.nik.in_(niks[start:start + CHUNK])))
+        for value, worker_id, holder_opd, code in found:
+            row = by_nik[value]
+            if holder_opd == opd.id:
+                refuse(row, Problem("nik_in_opd", N_("NIK sudah ada di OPD ini; tidak diimpor lagi.")))
+            else:
+                row.holder = (worker_id, code)
+                row.problems.append(Problem("claim", N_("NIK sudah dipegang %(opd)s: menjadi klaim yang diputuskan "
+                                                        "admin/pengawas, tidak diimpor sebagai nama baru."),
+                                            {"opd": code}, "claim"))
+                held[worker_id] = row
+    ids = list(held)
+    for start in range(0, len(ids), CHUNK):
+        for worker_id, status in session.execute(select(Claim.worker_id, Claim.status).where(
+                Claim.claimant_opd_id == opd.id, Claim.status.in_(("open", "kept")),
+                Claim.worker_id.in_(ids[start:start + CHUNK]))):
+            row = held[worker_id]
+            message = N_("Klaim OPD ini atas NIK ini masih menunggu keputusan.") if status == "open" else \
+                N_("Klaim OPD ini atas NIK ini sudah diputuskan: tetap di %(opd)s.")
+            refuse(row, Problem("claim_" + status, message, {"opd": row.holder[1]}))

@@ -1,0 +1,62 @@
+"""Bulk approval in two steps: a confirmation that states how many, then the change."""
+from __future__ import annotations
+
+from flask import flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.core.roles import DECIDERS
+from portal.queue import bp, bulk, transitions
+from portal.queue.forms import BulkForm
+from portal.queue.views import TEMPLATE, _back, _context
+from portal.web.extensions import db
+from portal.web.guards import roles_required
+from portal.web.htmx import blocks, is_htmx, page_or_block
+from portal.web.opds import queue_opd
+from portal.web.text import describe, num
+
+
+@bp.post("/massal/konfirmasi")
+@roles_required(*DECIDERS)
+def bulk_confirm():
+    """Count the rows that would change and ask to confirm exactly those."""
+    form, opd = BulkForm(), queue_opd()
+    if not form.validate():
+        return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
+    ids = None if form.scope.data == "filter" else bulk.ids(request.form.getlist("pilih"))
+    try:
+        items = bulk.candidates(db.session, opd.id, ids, form.status.data, form.q.data)
+    except transitions.TransitionError as error:
+        return _refuse(opd, describe(error), error.status)
+    if not items:
+        return _refuse(opd, _("Tidak ada baris menunggu atau ditunda yang dipilih."), 422)
+    form.items.data = bulk.encode(items)
+    return page_or_block("queue/confirm.html", "confirm", form=form, opd=opd, count=len(items))
+
+
+@bp.post("/massal")
+@roles_required(*DECIDERS)
+def bulk_approve():
+    """Approve exactly the confirmed rows, all or none."""
+    form, opd = BulkForm(), queue_opd()
+    try:
+        if not form.validate():
+            raise transitions.Invalid(_("Formulir kedaluwarsa. Muat ulang halaman."))
+        count = bulk.approve(db.session, bulk.decode(form.items.data), current_user)
+        db.session.commit()
+    except transitions.TransitionError as error:
+        db.session.rollback()
+        return _refuse(opd, describe(error), error.status)
+    message = _("%(n)s nama disetujui.", n=num(count))
+    if is_htmx():
+        return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message))
+    flash(message, "info")
+    return _back(opd)
+
+
+def _refuse(opd, message: str, status: int):
+    context = _context(opd, notice=message, notice_error=True)
+    if is_htmx():
+        return blocks(TEMPLATE, ["results", "tallies"], **context), status, {
+            "HX-Retarget": "#results", "HX-Reswap": "outerHTML"}
+    return render_template(TEMPLATE, **context), status

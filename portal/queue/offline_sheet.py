@@ -1,0 +1,250 @@
+"""The offline decision spreadsheet: an OPD downloads its pending names as .xlsx, fills in
+Keputusan (Setujui / Tolak / Tunda), Alasan and Catatan on a slow link, and uploads it back.
+
+Each row carries its worker id and row version in hidden columns and a hidden checksum:
+HMAC-SHA-256, keyed with the caller's secret, over id, NIK, name and version. Sheet protection
+and hidden columns only keep honest users from slips; the checksum is what refuses a row whose
+NIK or name was changed, and the version what refuses a row whose worker changed since the
+download. Decisions go through `domain.transitions`, so the usual checks and audit apply.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import Counter
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, Protection
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.bpjs import participant_file
+from portal.core import N_
+from portal.core.changes import NOTE_MAX
+from portal.core.errors import Invalid, NotAllowed
+from portal.core.models import Category, Desa, RejectReason, User, Worker
+from portal.core.roles import DECIDERS
+from portal.core.states import ALLOWED_FROM, VERIFICATION_LABELS
+from portal.queue import transitions
+
+HEADER = ["ID", "Versi", "NIK", "Nama", "Desa", "Kategori", "Keputusan", "Alasan", "Catatan", "Cek"]
+WIDTHS = [6, 6, 20, 32, 22, 28, 14, 34, 40, 10]
+WANTED = {"id": {"id"}, "version": {"versi"}, "nik": {"nik"}, "name": {"nama"}, "decision": {"keputusan"},
+          "reason": {"alasan"}, "note": {"catatan"}, "check": {"cek"}}
+DECISIONS = {"setujui": "approve", "tolak": "reject", "tunda": "hold"}
+MAX_ROWS = 20_000
+
+
+def clean(value) -> str:
+    """A cell's text as written and as read back (characters XML cannot hold are dropped)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value)).strip()
+
+
+def checksum(key: bytes, worker_id: int, nik: str, name: str, version: int) -> str:
+    """The row seal: HMAC-SHA-256 over id, NIK, name and version (prefixed, so the key's other
+    uses can never produce the same value)."""
+    message = "\x1f".join(["antrian.xlsx", str(worker_id), clean(nik), clean(name), str(version)])
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def _reasons(session: Session) -> list[RejectReason]:
+    return list(session.scalars(select(RejectReason).where(RejectReason.active)
+                                .order_by(RejectReason.sort, RejectReason.label)))
+
+
+def pending_rows(opd_id: int):
+    """The OPD's pending names as plain rows (no ORM objects), by name."""
+    return (select(Worker.id, Worker.version, Worker.nik, Worker.full_name, Desa.name.label("desa"),
+                   Category.name.label("category"))
+            .join(Category, Worker.category_id == Category.id).outerjoin(Desa, Worker.desa_code == Desa.code)
+            .where(Worker.opd_id == opd_id, Worker.verification == "pending").order_by(Worker.full_name, Worker.id))
+
+
+def build(session: Session, opd_id: int, key: bytes, out) -> list[int]:
+    """Write the OPD's pending names as the decision workbook to the file object `out`, streaming
+    rows into a write-only sheet; returns the worker ids written."""
+    wb = Workbook(write_only=True)
+    ws, lists, notes = wb.create_sheet("Antrian"), wb.create_sheet("Daftar"), wb.create_sheet("Petunjuk")
+    lists.sheet_state = "hidden"
+    reasons = _reasons(session)
+    for reason in reasons:
+        lists.append([_cell(lists, clean(reason.label))])
+    for col, width in enumerate(WIDTHS, 1):
+        ws.column_dimensions[chr(64 + col)].width = width
+    for column in ("A", "B", "J"):
+        ws.column_dimensions[column].hidden = True
+    ws.freeze_panes = "C2"
+    ws.append([_cell(ws, title, font=Font(bold=True)) for title in HEADER])
+    ids = []
+    for r in session.execute(pending_rows(opd_id).execution_options(yield_per=1000)):
+        ids.append(r.id)
+        ws.append([r.id, r.version, _cell(ws, clean(r.nik), number_format="@"), _cell(ws, clean(r.full_name)),
+                   _cell(ws, clean(r.desa)), _cell(ws, clean(r.category)),
+                   *(_cell(ws, None, protection=OPEN) for _ in range(3)),
+                   checksum(key, r.id, r.nik, r.full_name, r.version)])
+    last = len(ids) + 1 if ids else 2
+    choice = DataValidation(type="list", formula1='"Setujui,Tolak,Tunda"', allow_blank=True, showErrorMessage=True,
+                            errorTitle="Keputusan", error="Pilih Setujui, Tolak atau Tunda.")
+    reason = DataValidation(type="list", formula1=f"Daftar!$A$1:$A${max(len(reasons), 1)}", allow_blank=True,
+                            showErrorMessage=True, errorTitle="Alasan", error="Pilih alasan dari daftar.")
+    for validation, column in ((choice, "G"), (reason, "H")):
+        validation.add(f"{column}2:{column}{last}")
+        ws.data_validations.append(validation)
+    ws.protection.sheet = True  # columns cannot be unhidden or moved by accident; not security
+    wb.security = WorkbookProtection(lockStructure=True)
+    for text in ("Isi kolom Keputusan (Setujui / Tolak / Tunda), Alasan bila menolak, dan Catatan.",
+                 "Tunda dan alasan \u201cLainnya\u201d wajib disertai catatan. Baris tanpa keputusan dilewati.",
+                 "Jangan mengubah NIK atau nama: baris yang diubah ditolak saat diunggah.",
+                 "Unggah kembali berkas ini di menu Antrian \u2192 Unggah keputusan."):
+        notes.append([text])
+    wb.save(out)
+    return ids
+
+
+OPEN = Protection(locked=False)
+
+
+def _cell(ws, value, **style) -> WriteOnlyCell:
+    """A text cell (never a formula, even for '=…') with the given style."""
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+@dataclass
+class Line:
+    """One row of an uploaded sheet as typed (`decision`, `reason`, `note`, `check`) and what
+    will happen to it: `verdict` apply / refused / skipped, `action` approve / reject / hold."""
+    number: int
+    worker_id: int | None
+    version: int | None
+    nik: str
+    name: str
+    decision: str = ""
+    reason: str = ""
+    note: str = ""
+    check: str = ""
+    action: str = ""
+    reason_id: int | None = None
+    verdict: str = "refused"
+    message: str = ""
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Review:
+    lines: list[Line]
+    counts: dict[str, int]
+
+
+def _int(value) -> int | None:
+    """A positive 32-bit id or version from a cell (int, 12.0 or "12"), else None."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if type(value) is int and 0 < value < 2**31 else None
+
+
+def read(data: bytes, filename: str) -> list[Line]:
+    """The sheet's rows with a decision column read as-is (not checked yet)."""
+    if not filename.lower().endswith(".xlsx"):
+        raise Invalid(N_("Unggah berkas .xlsx hasil unduhan antrian."))
+    rows = participant_file.read_table(data, filename, MAX_ROWS)
+    start, col = participant_file.find_columns(rows, WANTED, {k: k.title() for k in WANTED}, look=1)
+    lines = []
+    for number, values in rows[start + 1:]:
+        get = lambda name: values[col[name]] if col[name] < len(values) else None  # noqa: E731
+        lines.append(Line(number, _int(get("id")), _int(get("version")), clean(get("nik")), clean(get("name")),
+                          decision=clean(get("decision")).lower(), reason=clean(get("reason")),
+                          note=clean(get("note")), check=clean(get("check"))))
+    return lines
+
+
+def review(session: Session, actor: User, lines: list[Line], key: bytes) -> Review:
+    """Decide for every line whether it will be applied, and if refused why; changes nothing."""
+    if actor.role not in DECIDERS:
+        raise NotAllowed(N_("Peran Anda tidak dapat mengubah status verifikasi."))
+    reasons = {}
+    for reason in _reasons(session):
+        reasons[clean(reason.label).lower()] = reasons[reason.code.lower()] = reason
+    ids = [line.worker_id for line in lines if line.worker_id]
+    found = {w.id: w for start in range(0, len(ids), 500)
+             for w in session.scalars(select(Worker).where(Worker.id.in_(ids[start:start + 500])))}
+    seen: set[int] = set()
+    for line in lines:
+        line.action, line.reason_id = DECISIONS.get(line.decision, ""), None
+        refusal = _check(line, found.get(line.worker_id), actor, key, reasons, seen)
+        if refusal:
+            line.message, line.params = refusal[0], (refusal[1] if len(refusal) > 1 else {})
+            line.verdict = "skipped" if line.message == SKIPPED else "refused"
+        else:
+            line.verdict, line.message, line.params = "apply", "", {}
+        if line.worker_id:
+            seen.add(line.worker_id)
+    counts = Counter(line.action if line.verdict == "apply" else line.verdict for line in lines)
+    return Review(lines, {k: counts.get(k, 0) for k in ("approve", "reject", "hold", "refused", "skipped")})
+
+
+SKIPPED = N_("Keputusan kosong: dilewati.")
+
+
+def _check(line: Line, w: Worker | None, actor: User, key: bytes, reasons: dict,
+           seen: set[int]) -> tuple | None:
+    """None when the line can be applied, else (message,) or (message, params)."""
+    if not line.decision:
+        return (SKIPPED,)
+    if line.worker_id is None or line.version is None:
+        return (N_("Baris tidak lengkap: kolom ID atau versi kosong atau diubah."),)
+    if not hmac.compare_digest(checksum(key, line.worker_id, line.nik, line.name, line.version), line.check):
+        return (N_("NIK atau nama diubah di file."),)
+    if line.worker_id in seen:
+        return (N_("Baris ganda: pekerja ini sudah ada di baris sebelumnya."),)
+    if w is None or (actor.role == "verifier" and w.opd_id != actor.opd_id):
+        return (N_("Bukan data OPD Anda, atau data tidak ditemukan."),)
+    if w.version != line.version:
+        return (N_("Data sudah berubah sejak diunduh (status sekarang %(state)s)."),
+                {"state": VERIFICATION_LABELS[w.verification]})
+    action = line.action
+    if not action:
+        return (N_("Keputusan tidak dikenal: \u201c%(value)s\u201d (pilih Setujui, Tolak atau Tunda)."),
+                {"value": line.decision[:30]})
+    if w.verification not in ALLOWED_FROM[action]:
+        return (N_("Tidak dapat dilakukan: status sekarang %(state)s."), {"state": VERIFICATION_LABELS[w.verification]})
+    if len(line.note) > NOTE_MAX:
+        return (N_("Catatan terlalu panjang (paling banyak %(max)d karakter)."), {"max": NOTE_MAX})
+    if action == "hold" and not line.note:
+        return (N_("Tunda wajib disertai catatan: apa yang ditunggu."),)
+    if action == "reject":
+        reason = reasons.get(line.reason.lower())
+        if reason is None:
+            return ((N_("Alasan tidak dikenal: \u201c%(value)s\u201d."), {"value": line.reason[:60]}) if line.reason
+                    else (N_("Pilih alasan penolakan."),))
+        if reason.note_required and not line.note:
+            return (N_("Alasan \u201c%(reason)s\u201d wajib disertai catatan."), {"reason": reason.label})
+        line.reason_id = reason.id
+    return None
+
+
+def apply(session: Session, actor: User, lines: list[Line], key: bytes) -> Review:
+    """Review the lines against the data as it is now and apply the acceptable ones through
+    `domain.transitions` with the version from the sheet, in worker id order. The caller
+    commits; a TransitionError means the caller rolls back all of it."""
+    result = review(session, actor, lines, key)
+    for line in sorted((x for x in result.lines if x.verdict == "apply"), key=lambda x: x.worker_id):
+        w = session.get(Worker, line.worker_id)
+        if line.action == "approve":
+            transitions.approve(session, w, actor, line.version)
+        elif line.action == "reject":
+            transitions.reject(session, w, actor, line.version, session.get(RejectReason, line.reason_id), line.note)
+        else:
+            transitions.hold(session, w, actor, line.version, line.note)
+    return result

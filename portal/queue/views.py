@@ -1,0 +1,114 @@
+"""Views of the verifier's queue. Each parses input, calls one domain function, renders."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.core import queries, tallies
+from portal.core.models import OPD, RejectReason, Worker
+from portal.core.roles import DECIDERS
+from portal.core.states import VERIFICATION_LABELS
+from portal.queue import bp, transitions
+from portal.queue.forms import DecisionForm, RejectForm
+from portal.web.extensions import db
+from portal.web.guards import roles_required
+from portal.web.htmx import blocks, is_htmx, page_or_block
+from portal.web.opds import all_opds, queue_opd
+from portal.web.unit import attempt
+
+TEMPLATE = "queue/index.html"
+
+
+def _worker(worker_id: int) -> Worker:
+    """The worker, if the user may see it: another OPD's worker is 404 to a verifier."""
+    worker = db.session.get(Worker, worker_id)
+    if worker is None or (current_user.role == "verifier" and worker.opd_id != current_user.opd_id):
+        abort(404)
+    return worker
+
+
+def _filters() -> dict:
+    """The queue's filter from the query string (GET) or the form posted with an action."""
+    status = request.values.get("status", "pending")
+    return {"status": status if status in queries.STATUS_FILTERS else "pending",
+            "q": request.values.get("q", "")[:50].strip(),
+            "hal": request.values.get("hal", 1, type=int) or 1}
+
+
+def _context(opd: OPD, **extra) -> dict:
+    filters = _filters()
+    page = queries.queue_page(db.session, opd.id, filters["status"], filters["q"], filters["hal"],
+                              current_app.config["QUEUE_PAGE_SIZE"])
+    return dict(opd=opd, page=page, filters=filters, figures=tallies.for_opd(db.session, opd.id),
+                reasons=_reasons(), opds=all_opds(),
+                **extra)
+
+
+def _reasons() -> list[RejectReason]:
+    return db.session.scalars(select(RejectReason).where(RejectReason.active)
+                              .order_by(RejectReason.sort, RejectReason.label)).all()
+
+
+def _back(opd: OPD):
+    """After a full-page (no JavaScript) action: the queue as it was filtered."""
+    args = {k: v for k, v in _filters().items() if v not in ("", 1, "pending")}
+    if current_user.role == "admin":
+        args["opd"] = opd.code
+    return redirect(url_for("queue.index", **args), 303)
+
+
+@bp.get("/")
+@roles_required(*DECIDERS)
+def index():
+    """The queue page; for htmx (search, filter, paging) only its results."""
+    return page_or_block(TEMPLATE, "results", **_context(queue_opd()))
+
+
+def _decide(worker_id: int, form, apply):
+    """Run one decision; answer the row and the tallies (htmx) or go back to the queue."""
+    worker, message, status = attempt(_worker(worker_id), form, apply)
+    if is_htmx():
+        body = blocks(TEMPLATE, ["row", "tallies"], w=worker, row_message=message,
+                      figures=tallies.for_opd(db.session, worker.opd_id), reasons=_reasons(),
+                      filters=_filters())
+        return body, status
+    if message:  # without JavaScript: the queue again, saying what was refused
+        return render_template(TEMPLATE, **_context(worker.opd, notice=message, notice_error=True)), status
+    flash(_("%(name)s: %(state)s.", name=worker.full_name, state=_(VERIFICATION_LABELS[worker.verification])),
+          "info")
+    return _back(worker.opd)
+
+
+@bp.post("/<int:worker_id>/setujui")
+@roles_required(*DECIDERS)
+def approve(worker_id: int):
+    """Approve one worker."""
+    return _decide(worker_id, DecisionForm(), lambda w, f: transitions.approve(
+        db.session, w, current_user, f.version.data))
+
+
+@bp.post("/<int:worker_id>/tolak")
+@roles_required(*DECIDERS)
+def reject(worker_id: int):
+    """Reject one worker with a coded reason."""
+    return _decide(worker_id, RejectForm(), lambda w, f: transitions.reject(
+        db.session, w, current_user, f.version.data, db.session.get(RejectReason, f.reason.data),
+        f.note.data))
+
+
+@bp.post("/<int:worker_id>/tunda")
+@roles_required(*DECIDERS)
+def hold(worker_id: int):
+    """Put one worker on hold, with a note."""
+    return _decide(worker_id, DecisionForm(), lambda w, f: transitions.hold(
+        db.session, w, current_user, f.version.data, f.note.data))
+
+
+@bp.post("/<int:worker_id>/buka")
+@roles_required(*DECIDERS)
+def reopen(worker_id: int):
+    """Send a decided worker back to pending."""
+    return _decide(worker_id, DecisionForm(), lambda w, f: transitions.reopen(
+        db.session, w, current_user, f.version.data, f.note.data))

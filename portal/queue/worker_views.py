@@ -1,0 +1,80 @@
+"""One worker: its data, its history, and the correction form."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.core import privacy, queries
+from portal.core.models import Desa, Kecamatan, RejectReason
+from portal.core.roles import DECIDERS
+from portal.queue import bp, transitions
+from portal.queue.forms import CorrectForm
+from portal.queue.views import _worker
+from portal.web.extensions import db
+from portal.web.guards import roles_required
+from portal.web.htmx import page_or_block
+from portal.web.text import describe
+
+
+def _desa_choices() -> dict[str, str | dict[str, str]]:
+    """Desa grouped by kecamatan (a select with optgroups), after a 'not known' choice."""
+    rows = db.session.execute(select(Kecamatan.name, Desa.code, Desa.name).join(
+        Desa, Desa.kecamatan_code == Kecamatan.code).order_by(Kecamatan.name, Desa.name)).all()
+    groups: dict[str, str | dict[str, str]] = {"": _("— tidak diketahui —")}
+    for kecamatan, code, name in rows:
+        groups.setdefault(kecamatan, {})[code] = name
+    return groups
+
+
+def _render(worker, form, status=200):
+    nik = privacy.reveal(db.session, current_user, worker, "halaman pekerja")
+    db.session.commit()
+    reasons = dict(db.session.execute(select(RejectReason.code, RejectReason.label)).all())
+    return render_template("queue/worker.html", w=worker, nik=nik, form=form, reasons=reasons,
+                           events=queries.history(db.session, worker.id)), status
+
+
+@bp.post("/<int:worker_id>/nik")
+@roles_required(*DECIDERS)
+def nik(worker_id: int):
+    """Reveal the full NIK of one row (audited; POST, so no link elsewhere can log a view)."""
+    w = _worker(worker_id)
+    value = privacy.reveal(db.session, current_user, w, "antrian")
+    db.session.commit()
+    return page_or_block("nik.html", "nik", w=w, nik=value, back=url_for("queue.index"))
+
+
+@bp.get("/<int:worker_id>")
+@roles_required(*DECIDERS)
+def worker(worker_id: int):
+    """A worker's data, its decision history and a form to correct its details."""
+    w = _worker(worker_id)
+    form = CorrectForm(obj=w)
+    form.desa_code.choices = _desa_choices()
+    form.desa_code.data = w.desa_code or ""
+    return _render(w, form)
+
+
+@bp.post("/<int:worker_id>/perbaiki")
+@roles_required(*DECIDERS)
+def correct(worker_id: int):
+    """Save corrections to name, address, desa or phone (old and new values audited)."""
+    w = _worker(worker_id)
+    form = CorrectForm()
+    form.desa_code.choices = _desa_choices()
+    if not form.validate():
+        return _render(w, form, 422)
+    changes = {f: getattr(form, f).data for f in transitions.CORRECTABLE}
+    try:
+        transitions.correct(db.session, w, current_user, form.version.data, changes)
+        db.session.commit()
+    except transitions.TransitionError as error:
+        db.session.rollback()
+        w = _worker(worker_id)
+        form.version.data = w.version  # the message says what changed; a resubmit is deliberate
+        flash(describe(error), "error")
+        return _render(w, form, error.status)
+    flash(_("Perubahan data %(name)s disimpan.", name=w.full_name), "info")
+    return redirect(url_for("queue.worker", worker_id=w.id), 303)

@@ -1,0 +1,194 @@
+"""Every upload that is previewed before it is applied (BPJS's participant file, the offline
+decision sheet): the forms, the stash that keeps the file between preview and apply, and the
+flow itself (`UploadFlow`: upload → preview → apply, all or nothing).
+
+Why a stash on disk: sessions are signed cookies (no room for a 5 MB file), and asking for the
+file again on apply lets someone apply a different file than the one previewed. The file goes
+to the instance folder under a random token (128 bits) carried in the URL; only the user who
+uploaded it can open it, its SHA-256 is checked on apply (also against the hidden field of the
+preview's form), the content is deleted once applied, and anything older than a day is swept.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField
+from wtforms.validators import DataRequired, Regexp
+
+from portal.core import sheets
+from portal.core.errors import TransitionError
+from portal.web import unit
+from portal.web.forms import PortalForm
+from portal.web.text import describe
+
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+MAX_AGE = 24 * 3600
+
+
+class UploadForm(PortalForm):
+    berkas = FileField(_l("Berkas"), validators=[FileRequired(message=_l("Pilih berkas untuk diunggah."))])
+
+
+class ApplyForm(PortalForm):
+    sha = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
+
+
+def upload(form: UploadForm, limit: int) -> tuple[str, bytes]:
+    """The uploaded file's plain name and at most `limit` + 1 bytes of it (so "too big" shows)."""
+    storage = form.berkas.data
+    name = re.split(r"[\\/]", storage.filename or "")[-1][:200]
+    return name, storage.stream.read(limit + 1)
+
+
+class Stash:
+    """Uploaded files under `folder`: <token>.bin (content) and <token>.json (owner, kind, name,
+    SHA-256, and the result once applied)."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+        os.makedirs(folder, exist_ok=True)
+
+    def _path(self, token: str, ext: str) -> str:
+        return os.path.join(self.folder, f"{token}.{ext}")
+
+    def put(self, user_id: int, kind: str, name: str, data: bytes) -> str:
+        """Keep `data`; returns its token."""
+        self._sweep()
+        token = secrets.token_hex(16)
+        with open(self._path(token, "bin"), "wb") as f:
+            f.write(data)
+        self._write(token, {"user": user_id, "kind": kind, "name": name, "created": time.time(),
+                            "sha256": hashlib.sha256(data).hexdigest(), "result": None})
+        return token
+
+    def meta(self, token: str, user_id: int, kind: str) -> dict | None:
+        """The stash's record, if `token` is well formed, of this kind and this user's."""
+        if not TOKEN.match(token or ""):
+            return None
+        try:
+            with open(self._path(token, "json"), encoding="utf-8") as f:
+                meta = json.load(f)
+        except (OSError, ValueError):
+            return None
+        return meta if meta.get("user") == user_id and meta.get("kind") == kind else None
+
+    def content(self, token: str, meta: dict) -> bytes | None:
+        """The file's bytes, if still kept and unchanged (same SHA-256)."""
+        try:
+            with open(self._path(token, "bin"), "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == meta["sha256"] else None
+
+    def finish(self, token: str, meta: dict, result: dict) -> None:
+        """Record the result of applying the file and delete its content."""
+        self._write(token, {**meta, "result": result})
+        try:
+            os.remove(self._path(token, "bin"))
+        except OSError:
+            pass
+
+    def _write(self, token: str, meta: dict) -> None:
+        tmp = self._path(token, "tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(meta, f, ensure_ascii=False)
+        os.replace(tmp, self._path(token, "json"))
+
+    def _sweep(self) -> None:
+        limit = time.time() - MAX_AGE
+        for name in os.listdir(self.folder):
+            path = os.path.join(self.folder, name)
+            try:
+                if os.path.getmtime(path) < limit:
+                    os.remove(path)
+            except OSError:
+                pass
+
+
+def stash() -> Stash:
+    """The stash of this portal: UPLOAD_FOLDER, else instance/unggahan."""
+    return Stash(current_app.config["UPLOAD_FOLDER"] or os.path.join(current_app.instance_path, "unggahan"))
+
+
+def refusals(lines, keep) -> list[dict]:
+    """The lines `keep` selects, as kept on the result page: number, NIK, name, verdict, why."""
+    return [{"number": x.number, "nik": x.nik, "name": x.name, "verdict": x.verdict, "message": describe(x)}
+            for x in lines if keep(x)]
+
+
+@dataclass(frozen=True)
+class UploadFlow:
+    """One kind of previewed upload. `check(data, name)` reads the file (a TransitionError says
+    why it is unreadable); `review(data, name)` gives the preview shown before anything changes."""
+    kind: str
+    template: str
+    preview_endpoint: str
+    check: Callable[[bytes, str], object]
+    review: Callable[[bytes, str], object]
+
+    def upload(self):
+        """GET: the form. POST: read the file, check that it is readable, keep it and go to its
+        preview; an unreadable file is refused here with its reason (422)."""
+        form = UploadForm()
+        if request.method == "GET":
+            return render_template(self.template, form=form)
+        if not form.validate():
+            return render_template(self.template, form=form), 422
+        name, data = upload(form, sheets.MAX_BYTES)
+        try:
+            self.check(data, name)
+        except TransitionError as error:
+            form.berkas.errors = [describe(error)]
+            return render_template(self.template, form=form), 422
+        token = stash().put(current_user.id, self.kind, name, data)
+        return redirect(url_for(self.preview_endpoint, token=token), 303)
+
+    def _stashed(self, token: str) -> tuple[dict, bytes | None]:
+        """This user's upload `token` (its content is None once applied); 404 otherwise."""
+        meta = stash().meta(token, current_user.id, self.kind)
+        if meta is None:
+            abort(404)
+        data = None if meta["result"] else stash().content(token, meta)
+        if data is None and not meta["result"]:
+            abort(404)
+        return meta, data
+
+    def preview(self, token: str, message: str | None = None, status: int = 200):
+        """The upload's preview, or its result once applied."""
+        meta, data = self._stashed(token)
+        if meta["result"]:
+            return render_template(self.template, form=UploadForm(formdata=None), meta=meta, result=meta["result"])
+        return render_template(self.template, form=UploadForm(formdata=None), meta=meta, token=token,
+                               preview=self.review(data, meta["name"]),
+                               apply_form=ApplyForm(formdata=None, sha=meta["sha256"]),
+                               message=message, describe=describe), status
+
+    def apply(self, token: str, run: Callable[[bytes, str], object], summary: Callable[[object], dict]):
+        """Apply the kept file with `run(data, name)` as one unit of work, keep `summary(result)`
+        for the result page and go there; a refusal rolls everything back and shows the preview."""
+        meta, data = self._stashed(token)
+        form = ApplyForm()
+        if meta["result"]:
+            return redirect(url_for(self.preview_endpoint, token=token), 303)
+        if not form.validate() or form.sha.data != meta["sha256"]:
+            return self.preview(token, _("Berkas ini bukan yang dipratinjau. Muat ulang halaman, lalu coba lagi."),
+                                409)
+        done = unit.commit(lambda: run(data, meta["name"]))
+        if not done.ok:
+            return self.preview(token, done.message, done.status)
+        stash().finish(token, meta, summary(done.value))
+        flash(_("Diterapkan."), "info")
+        return redirect(url_for(self.preview_endpoint, token=token), 303)

@@ -1,0 +1,248 @@
+"""The verifier's queue through the test client, as a browser and as htmx would use it."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.core import tallies
+from portal.core.models import Event, Worker
+from portal.web.extensions import db
+from tests.conftest import HTMX
+
+
+def tally_of(html: str, label: str) -> str:
+    return re.search(rf"<dt>{label}</dt><dd>([^<]*)</dd>", html).group(1)
+
+
+@pytest.fixture
+def dinsos(auth, world):
+    auth.login("dinsos")
+    return world
+
+
+def test_full_page_and_fragment_from_one_url(client, dinsos):
+    dinsos.worker(full_name="Siti Aminah")
+    page = client.get("/antrian/")
+    assert page.status_code == 200 and page.text.lstrip().lower().startswith("<!doctype html>")
+    assert 'id="tallies"' in page.text and "Siti Aminah" in page.text
+    fragment = client.get("/antrian/", headers=HTMX)
+    assert fragment.status_code == 200 and "<!doctype" not in fragment.text.lower()
+    assert fragment.text.lstrip().startswith('<div id="results">') and "Siti Aminah" in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"] and "HX-Request" in page.headers["Vary"]
+
+
+def test_history_restore_gets_the_full_page(client, dinsos):
+    r = client.get("/antrian/", headers={**HTMX, "HX-History-Restore-Request": "true"})
+    assert "<!doctype html>" in r.text.lower()
+
+
+def test_only_own_opd_is_listed(client, dinsos):
+    dinsos.worker("DINSOS", full_name="Milik Dinsos")
+    dinsos.worker("KESRA", full_name="Milik Kesra")
+    r = client.get("/antrian/?status=all")
+    assert "Milik Dinsos" in r.text and "Milik Kesra" not in r.text
+
+
+def test_search_by_name_and_nik_prefix(client, dinsos):
+    a = dinsos.worker(full_name="Siti Aminah")
+    dinsos.worker(full_name="Budi Santoso")
+    r = client.get("/antrian/?q=aMiN", headers=HTMX)
+    assert "Siti Aminah" in r.text and "Budi Santoso" not in r.text
+    r = client.get(f"/antrian/?q={a.nik[:14]}", headers=HTMX)
+    assert "Siti Aminah" in r.text and "Budi Santoso" not in r.text
+    r = client.get("/antrian/?q=%25", headers=HTMX)  # a LIKE wildcard is searched literally
+    assert "Siti Aminah" not in r.text and "Tidak ada nama" in r.text
+
+
+def test_status_filter_and_pending_first(client, dinsos):
+    dinsos.worker(full_name="Ani Disetujui", verification="approved")
+    dinsos.worker(full_name="Zul Menunggu")
+    assert "Ani Disetujui" not in client.get("/antrian/").text
+    assert "Ani Disetujui" in client.get("/antrian/?status=approved").text
+    text = client.get("/antrian/?status=all").text
+    assert text.index("Zul Menunggu") < text.index("Ani Disetujui")
+    assert client.get("/antrian/?status=nonsense").status_code == 200  # falls back to pending
+
+
+def test_pagination(client, dinsos, app):
+    app.config["QUEUE_PAGE_SIZE"] = 2
+    for i in range(5):
+        dinsos.worker(full_name=f"Nama {i}")
+    first = client.get("/antrian/")
+    assert "Nama 0" in first.text and "Nama 2" not in first.text and "Halaman 1 dari 3" in first.text
+    third = client.get("/antrian/?hal=3", headers=HTMX)
+    assert "Nama 4" in third.text and "Nama 0" not in third.text
+    assert "Nama 4" in client.get("/antrian/?hal=99").text  # past the end: the last page
+
+
+def test_approve_with_htmx_swaps_row_and_tallies(client, dinsos):
+    w = dinsos.worker(full_name="Siti Aminah")
+    r = client.post(f"/antrian/{w.id}/setujui", data={"version": 1}, headers=HTMX)
+    assert r.status_code == 200
+    assert r.text.lstrip().startswith(f'<tr id="w-{w.id}"') and "Disetujui" in r.text
+    assert 'id="tallies" class="tallies" aria-live="polite" hx-swap-oob="true"' in r.text
+    assert tally_of(r.text, "Disetujui") == "1" and tally_of(r.text, "Menunggu") == "0"
+    assert db.session.get(Worker, w.id).verification == "approved"
+
+
+def test_approve_without_javascript_redirects_back(client, dinsos):
+    w = dinsos.worker()
+    r = client.post(f"/antrian/{w.id}/setujui", data={"version": 1, "status": "all", "q": "x"})
+    assert r.status_code == 303 and r.headers["Location"] == "/antrian/?status=all&q=x"
+    follow = client.get(r.headers["Location"])
+    assert "Disetujui" in follow.text
+    assert db.session.get(Worker, w.id).verification == "approved"
+
+
+def test_reject_needs_a_reason_422(client, dinsos):
+    w = dinsos.worker()
+    r = client.post(f"/antrian/{w.id}/tolak", data={"version": 1, "reason": ""}, headers=HTMX)
+    assert r.status_code == 422 and "Pilih alasan penolakan" in r.text
+    assert db.session.get(Worker, w.id).verification == "pending"
+
+
+def test_reject_with_reason_and_note(client, dinsos):
+    w = dinsos.worker()
+    reason = dinsos.reason("LAINNYA")
+    r = client.post(f"/antrian/{w.id}/tolak", data={"version": 1, "reason": reason.id}, headers=HTMX)
+    assert r.status_code == 422 and "wajib disertai catatan" in r.text
+    r = client.post(f"/antrian/{w.id}/tolak", data={"version": 1, "reason": reason.id, "note": "pensiun"},
+                    headers=HTMX)
+    assert r.status_code == 200 and "Ditolak" in r.text and "pensiun" in r.text
+
+
+def test_hold_and_reopen(client, dinsos):
+    w = dinsos.worker()
+    assert client.post(f"/antrian/{w.id}/tunda", data={"version": 1, "note": "cek KK"}, headers=HTMX).status_code == 200
+    assert db.session.get(Worker, w.id).verification == "on_hold"
+    r = client.post(f"/antrian/{w.id}/buka", data={"version": 2}, headers=HTMX)
+    assert r.status_code == 200 and db.session.get(Worker, w.id).verification == "pending"
+
+
+def test_stale_decision_shows_who_changed_it(client, dinsos):
+    w = dinsos.worker()
+    client.post(f"/antrian/{w.id}/setujui", data={"version": 1}, headers=HTMX)
+    r = client.post(f"/antrian/{w.id}/tolak", data={"version": 1, "reason": dinsos.reason("PINDAH").id},
+                    headers=HTMX)
+    assert r.status_code == 409
+    assert "sudah diubah oleh dinsos" in r.text and "Disetujui" in r.text
+    assert f'id="w-{w.id}"' in r.text  # the row shows its current state
+    assert db.session.get(Worker, w.id).verification == "approved"
+
+
+def test_wrong_state_is_409_with_message(client, dinsos):
+    w = dinsos.worker(verification="rejected")
+    r = client.post(f"/antrian/{w.id}/setujui", data={"version": 1}, headers=HTMX)
+    assert r.status_code == 409 and "status sekarang Ditolak" in r.text
+
+
+@pytest.mark.parametrize("data", [{}, {"version": "abc"}, {"version": "1" * 400}])
+def test_missing_or_junk_version_is_422(client, dinsos, data):
+    w = dinsos.worker()
+    r = client.post(f"/antrian/{w.id}/setujui", data=data, headers=HTMX)
+    assert r.status_code == 422
+    assert db.session.get(Worker, w.id).verification == "pending"
+
+
+def test_other_opds_worker_is_404(client, dinsos):
+    w = dinsos.worker("KESRA")
+    assert client.post(f"/antrian/{w.id}/setujui", data={"version": 1}).status_code == 404
+    assert client.get(f"/antrian/{w.id}").status_code == 404
+    r = client.post(f"/antrian/{w.id}/setujui", data={"version": 1}, headers=HTMX)
+    assert r.status_code == 404 and r.headers["HX-Retarget"] == "#pesan"
+    assert "tidak ditemukan" in r.text and "<!doctype" not in r.text.lower()
+
+
+def test_html_in_names_is_escaped(client, dinsos):
+    dinsos.worker(full_name="<script>alert(1)</script>")
+    text = client.get("/antrian/").text
+    assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)" in text
+
+
+def test_bulk_confirm_states_the_count_then_approves_exactly_those(client, dinsos):
+    a, b, c = (dinsos.worker(full_name=f"Nama {i}") for i in range(3))
+    dinsos.worker(full_name="Sudah ditolak", verification="rejected")
+    r = client.post("/antrian/massal/konfirmasi", data={"scope": "selected", "pilih": [a.id, b.id]}, headers=HTMX)
+    assert r.status_code == 200 and "Setujui 2 nama sekaligus?" in r.text
+    items = re.search(r'name="items" value="([^"]+)"', r.text).group(1)
+    assert items == f"{a.id}:1,{b.id}:1"
+    r = client.post("/antrian/massal", data={"items": items}, headers=HTMX)
+    assert r.status_code == 200 and "2 nama disetujui" in r.text and 'hx-swap-oob="true"' in r.text
+    states = dict(db.session.execute(select(Worker.full_name, Worker.verification)).all())
+    assert states == {"Nama 0": "approved", "Nama 1": "approved", "Nama 2": "pending", "Sudah ditolak": "rejected"}
+    assert tallies.kept(db.session) == tallies.counted(db.session)
+
+
+def test_bulk_all_matching_filter(client, dinsos):
+    for i in range(3):
+        dinsos.worker(full_name=f"Marbot {i}")
+    dinsos.worker(full_name="Guru Ngaji")
+    dinsos.worker("KESRA", full_name="Marbot Kesra")
+    r = client.post("/antrian/massal/konfirmasi", data={"scope": "filter", "status": "pending", "q": "marbot"})
+    assert r.status_code == 200 and "<!doctype html>" in r.text.lower()  # works without JavaScript
+    assert "Setujui 3 nama sekaligus?" in r.text
+    items = re.search(r'name="items" value="([^"]+)"', r.text).group(1)
+    r = client.post("/antrian/massal", data={"items": items})
+    assert r.status_code == 303
+    assert db.session.scalar(select(func.count()).where(Worker.verification == "approved")) == 3
+
+
+def test_bulk_with_a_row_changed_meanwhile_changes_nothing(client, dinsos):
+    a, b = dinsos.worker(), dinsos.worker()
+    client.post(f"/antrian/{b.id}/tunda", data={"version": 1, "note": "cek"})
+    r = client.post("/antrian/massal", data={"items": f"{a.id}:1,{b.id}:1"}, headers=HTMX)
+    assert r.status_code == 409 and b.full_name in r.text
+    assert db.session.get(Worker, a.id).verification == "pending"
+
+
+@pytest.mark.parametrize("items", ["", "1;2", "x:y", "1:"])
+def test_bulk_refuses_junk(client, dinsos, items):
+    r = client.post("/antrian/massal", data={"items": items}, headers=HTMX)
+    assert r.status_code == 422
+
+
+def test_bulk_cannot_reach_another_opd(client, dinsos):
+    w = dinsos.worker("KESRA")
+    r = client.post("/antrian/massal/konfirmasi", data={"scope": "selected", "pilih": [w.id]}, headers=HTMX)
+    assert r.status_code == 422
+    r = client.post("/antrian/massal", data={"items": f"{w.id}:1"}, headers=HTMX)
+    assert r.status_code == 404 and db.session.get(Worker, w.id).verification == "pending"
+
+
+def test_worker_page_and_correction(client, dinsos):
+    w = dinsos.worker(full_name="Siti Aminah")
+    page = client.get(f"/antrian/{w.id}")
+    assert page.status_code == 200 and w.nik in page.text and "Perbaiki data" in page.text
+    r = client.post(f"/antrian/{w.id}/perbaiki", data={"version": 1, "full_name": "Siti Aminah Lubis",
+                                                      "address": "Dusun 2", "desa_code": w.desa_code, "phone": ""})
+    assert r.status_code == 303 and r.headers["Location"] == f"/antrian/{w.id}"
+    page = client.get(r.headers["Location"])
+    assert "Siti Aminah Lubis" in page.text and "“Siti Aminah” → “Siti Aminah Lubis”" in page.text
+    actions = db.session.scalars(select(Event.action).where(Event.worker_id == w.id).order_by(Event.seq)).all()
+    assert actions == ["nik_view", "correct", "nik_view"]  # each view of the page shows the full NIK
+    assert "melihat NIK lengkap" not in page.text  # the history lists decisions and changes only
+
+
+def test_correction_with_bad_phone_is_422(client, dinsos):
+    w = dinsos.worker()
+    r = client.post(f"/antrian/{w.id}/perbaiki", data={"version": 1, "full_name": "X", "desa_code": "",
+                                                      "phone": "<b>"})
+    assert r.status_code == 422 and "No. HP hanya angka" in r.text
+    assert db.session.get(Worker, w.id).version == 1
+
+
+def test_admin_picks_an_opd(client, auth, world):
+    world.worker("KESRA", full_name="Milik Kesra")
+    auth.login("admin")
+    r = client.get("/antrian/?opd=kesra")
+    assert r.status_code == 200 and "Milik Kesra" in r.text
+
+
+@pytest.mark.parametrize("q, found", [("1609", True), ("16", True), ("1610", False), ("9999", False)])
+def test_nik_prefix_is_a_range(client, dinsos, q, found):
+    w = dinsos.worker(full_name="Siti Aminah")
+    assert w.nik.startswith("1609")
+    r = client.get(f"/antrian/?q={q}", headers=HTMX)
+    assert ("Siti Aminah" in r.text) is found
+    r = client.get(f"/antrian/?q={w.nik}", headers=HTMX)  # the whole NIK
+    assert "Siti Aminah" in r.text
