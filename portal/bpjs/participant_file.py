@@ -10,43 +10,35 @@ preview; all actions run in the caller's transaction, all or nothing.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
-from openpyxl import load_workbook
-from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.bpjs import enrolment
-from portal.core import N_, audit, sheets
-from portal.core.errors import Invalid, NotAllowed
+from portal.core import N_, audit, clock, sheets
+from portal.core.cells import read_date
+from portal.core.errors import NotAllowed
 from portal.core.models import User, Worker
 from portal.core.roles import ENROLLERS
 
-MAX_ROWS = 50_000
 VERDICTS = ("enrol", "restore", "lapse", "same", "not_found", "not_approved", "conflict", "invalid")
 ACTIONS = ("enrol", "restore", "lapse")
-HEADERS = {
-    "nik": {"nik", "no nik", "nomor nik", "nik peserta", "nomor induk kependudukan"},
-    "kpj": {"kpj", "no kpj", "nomor kpj", "no kartu", "nomor kartu", "no peserta", "nomor peserta"},
-    "status": {"status", "status kepesertaan", "status peserta", "status aktif"},
-    "on": {"tanggal kepesertaan", "tgl kepesertaan", "tgl daftar", "tanggal daftar", "tanggal terdaftar",
-           "tgl terdaftar", "tgl kepesertaan awal", "tanggal mulai", "tmt kepesertaan"},
+HEADERS = {  # header spellings, compared by `cells.key` (no case, spaces or punctuation)
+    "nik": "nik nonik nomornik nikpeserta nomorindukkependudukan",
+    "kpj": "kpj nokpj nomorkpj nokartu nomorkartu nopeserta nomorpeserta",
+    "status": "status statuskepesertaan statuspeserta statusaktif",
+    "on": "tanggalkepesertaan tglkepesertaan tgldaftar tanggaldaftar tanggalterdaftar tglterdaftar "
+          "tglkepesertaanawal tanggalmulai tmtkepesertaan",
 }
 COLUMN_LABELS = {"nik": "NIK", "kpj": "No KPJ", "status": "Status", "on": "Tanggal Kepesertaan"}
 ACTIVE = {"aktif", "active", "a"}
 INACTIVE = {"nonaktif", "tidakaktif", "inactive", "nonactive", "na", "non", "pasif", "berhenti", "keluar"}
-MONTHS = {m: i for i, names in enumerate(
-    [("jan", "januari"), ("feb", "februari"), ("mar", "maret"), ("apr", "april"), ("mei", "may"),
-     ("jun", "juni"), ("jul", "juli"), ("agu", "agt", "agustus", "aug"), ("sep", "september"),
-     ("okt", "oktober", "oct"), ("nov", "november"), ("des", "desember", "dec")], 1) for m in names}
 
 
 @dataclass
@@ -78,144 +70,45 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-# --- reading any table ---------------------------------------------------------------------
-def read_table(data: bytes, filename: str, max_rows: int = MAX_ROWS) -> list[tuple[int, tuple]]:
-    """The non-blank rows of the first sheet of an .xlsx, or of a .csv (UTF-8 or Windows-1252,
-    `,` `;` or tab), as (row number as the spreadsheet shows it, values). Refuses with a clear
-    message files that are too big, of another type, corrupt or too long."""
-    if len(data) > sheets.MAX_BYTES:
-        raise Invalid(N_("Berkas terlalu besar (paling besar 5 MB)."))
-    if not data:
-        raise Invalid(N_("Berkas kosong."))
-    kind = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if kind in ("xlsx", "xlsm"):
-        rows = _xlsx_rows(data, max_rows)
-    elif kind == "csv":
-        rows = _csv_rows(data, max_rows)
-    else:
-        raise Invalid(N_("Jenis berkas tidak didukung: unggah .xlsx atau .csv."))
-    return [(n, values) for n, values in rows if any(v not in (None, "") for v in values)]
-
-
-def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, tuple]]:
-    if not data.startswith(b"PK\x03\x04"):
-        raise Invalid(N_("Berkas rusak atau bukan berkas Excel (.xlsx)."))
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            rows = []
-            for n, values in enumerate(wb.worksheets[0].iter_rows(max_col=40, values_only=True), 1):
-                if n > max_rows + 20:
-                    raise _TooLong
-                rows.append((n, tuple(values)))
-        finally:
-            wb.close()
-    except _TooLong:
-        raise Invalid(N_("Berkas terlalu panjang (paling banyak %(max)d baris)."), max=max_rows) from None
-    except Exception:  # openpyxl raises many kinds on a damaged workbook; all mean the same here
-        raise Invalid(N_("Berkas rusak atau bukan berkas Excel (.xlsx).")) from None
-    return rows
-
-
-class _TooLong(Exception):
-    pass
-
-
-def _csv_rows(data: bytes, max_rows: int) -> list[tuple[int, tuple]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    if "\x00" in text:
-        raise Invalid(N_("Berkas rusak atau bukan berkas CSV."))
-    head = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max((";", ",", "\t"), key=head.count)
-    try:
-        rows = [(n, tuple(values)) for n, values in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)]
-    except csv.Error:
-        raise Invalid(N_("Berkas rusak atau bukan berkas CSV.")) from None
-    if len(rows) > max_rows + 20:
-        raise Invalid(N_("Berkas terlalu panjang (paling banyak %(max)d baris)."), max=max_rows)
-    return rows
-
-
-def header_key(value) -> str:
-    """'No. KPJ' → 'no kpj': how header cells are compared."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(value or "").lower()).split())
-
-
-def find_columns(rows: list[tuple[int, tuple]], wanted: dict[str, set[str]], labels: dict[str, str],
-                 look: int = 10) -> tuple[int, dict[str, int]]:
-    """The header row among the first `look` rows (title rows may sit above it) and the column of
-    each wanted field; refuses naming the columns it could not find."""
-    best: tuple[int, dict[str, int]] = (-1, {})
-    for i, (_, values) in enumerate(rows[:look]):
-        keys = [header_key(v) for v in values]
-        found = {name: keys.index(k) for name, names in wanted.items() for k in keys if k in names}
-        if len(found) > len(best[1]):
-            best = (i, found)
-        if len(found) == len(wanted):
-            return best
-    missing = ", ".join(labels[name] for name in wanted if name not in best[1])
-    raise Invalid(N_("Kolom wajib tidak ditemukan: %(columns)s. Baris judul harus memuat kolom-kolom itu."),
-                  columns=missing)
-
-
 # --- reading the report -----------------------------------------------------------------------
-def read_report(data: bytes, filename: str) -> list[Line]:
-    """The report's rows as Lines; unreadable cells make the line `invalid` right away."""
-    rows = read_table(data, filename)
-    start, columns = find_columns(rows, HEADERS, COLUMN_LABELS)
+def _at(values: tuple, column: int):
+    return values[column] if column < len(values) else None
+
+
+def read_report(data: bytes, filename: str, today: date | None = None) -> list[Line]:
+    """The report's rows (the first worksheet of an .xlsx, or a .csv, read by `portal.core.sheets`
+    under its limits) as Lines; unreadable cells make the line `invalid` right away. `today`
+    places two-digit years."""
+    today = today or clock.today()
+    table = sheets.table(data, filename, HEADERS, tuple(COLUMN_LABELS), COLUMN_LABELS)
     lines = []
-    for number, values in rows[start + 1:]:
-        cell = lambda name: values[columns[name]] if columns[name] < len(values) else None  # noqa: E731
-        raw_nik = cell("nik")
-        nik = "".join(str(raw_nik or "").split())
-        kpj = re.sub(r"[\s.\-]", "", str(cell("kpj") if cell("kpj") is not None else ""))
-        line = Line(number, nik, kpj, _status(cell("status")), _date(cell("on")))
-        if isinstance(raw_nik, (int, float)):
-            line.message = N_("NIK tersimpan sebagai angka; Excel bisa mengubah digit terakhirnya. "
-                              "Simpan kolom NIK sebagai teks.")
-        elif not re.fullmatch(r"\d{16}", nik):
-            line.message = N_("NIK harus 16 angka.")
-        elif not enrolment.KPJ.match(kpj):
-            line.message = N_("Nomor KPJ harus 11 angka.")
-        elif line.active is None:
-            line.message, line.params = N_("Status tidak dikenal: %(status)s (tulis Aktif atau Non Aktif)."), \
-                {"status": str(cell("status") or "")[:30]}
-        lines.append(line)
+    for number, values in table.rows:
+        if values:
+            lines.append(_line(number, {name: _at(values, i) for name, i in table.columns.items()}, today))
     return lines
+
+
+def _line(number: int, cell: dict, today: date) -> Line:
+    raw_nik = cell["nik"]
+    nik = "".join(str(raw_nik or "").split())
+    kpj = re.sub(r"[\s.\-]", "", str(cell["kpj"] if cell["kpj"] is not None else ""))
+    line = Line(number, nik, kpj, _status(cell["status"]), read_date(cell["on"], today))
+    if isinstance(raw_nik, (int, float)):
+        line.message = N_("NIK tersimpan sebagai angka; Excel bisa mengubah digit terakhirnya. "
+                          "Simpan kolom NIK sebagai teks.")
+    elif not re.fullmatch(r"\d{16}", nik):
+        line.message = N_("NIK harus 16 angka.")
+    elif not enrolment.KPJ.match(kpj):
+        line.message = N_("Nomor KPJ harus 11 angka.")
+    elif line.active is None:
+        line.message, line.params = N_("Status tidak dikenal: %(status)s (tulis Aktif atau Non Aktif)."), \
+            {"status": str(cell["status"] or "")[:30]}
+    return line
 
 
 def _status(value) -> bool | None:
     key = re.sub(r"[^a-z]", "", str(value or "").lower())
     return True if key in ACTIVE else False if key in INACTIVE else None
-
-
-def _date(value) -> date | None:
-    """A date from a date cell, an Excel serial number or text such as 05/01/2024, 2024-01-05
-    or 5 Januari 2024 (day first, as written in Indonesia)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (int, float)) and 10_000 < value < 80_000:
-        return from_excel(value).date()
-    text = str(value or "").strip().lower()
-    for pattern in (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})",
-                    r"(\d{1,2})[\s\-]+([a-z]+)[\s\-]+(\d{4})"):
-        m = re.match(pattern, text)
-        if not m:
-            continue
-        parts = list(m.groups())
-        if len(parts[0]) == 4:
-            parts.reverse()
-        day, month, year = parts
-        try:
-            return date(int(year), int(month) if month.isdigit() else MONTHS[month], int(day))
-        except (KeyError, ValueError):
-            return None
-    return None
 
 
 # --- classification and apply -------------------------------------------------------------------
@@ -279,7 +172,7 @@ def _verdict(line: Line, w: Worker | None, holder: Worker | None, today: date, r
 
 def preview(session: Session, data: bytes, filename: str, today: date) -> Preview:
     """Read and classify the report; changes nothing."""
-    return classify(session, read_report(data, filename), today)
+    return classify(session, read_report(data, filename, today), today)
 
 
 def apply(session: Session, actor: User, data: bytes, filename: str, today: date) -> Preview:
@@ -289,9 +182,11 @@ def apply(session: Session, actor: User, data: bytes, filename: str, today: date
     if actor.role not in ENROLLERS:
         raise NotAllowed(N_("Hanya petugas BPJS yang mencatat kepesertaan."))
     result = preview(session, data, filename, today)
-    for line in sorted((x for x in result.lines if x.verdict in ACTIONS), key=lambda x: x.worker_id):
-        w = session.get(Worker, line.worker_id)
+    for line in sorted((x for x in result.lines if x.verdict in ACTIONS), key=lambda x: x.worker_id or 0):
+        assert line.worker_id is not None  # an actionable line matched a worker
+        w = session.get_one(Worker, line.worker_id)
         if line.verdict == "enrol":
+            assert line.on is not None  # classify refused an enrolment without its date
             enrolment.enrol(session, w, actor, w.version, line.kpj, line.on, today)
         elif line.verdict == "restore":
             enrolment.restore(session, w, actor, w.version, note=f"berkas BPJS, KPJ {line.kpj}")

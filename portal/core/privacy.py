@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.core import audit, export_trail
+from portal.core.cells import csv_cell
 from portal.core.models import Event, User, Worker
 from portal.core.states import ACTION_LABELS, ENROLMENT_LABELS, STATE_LABELS, VERIFICATION_LABELS
 
@@ -47,12 +48,6 @@ def subject_report(session: Session, admin: User, nik: str, action: str) -> tupl
     return worker, subject_events(session, worker)
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def subject_csv(worker: Worker, events: list[Event]) -> str:
     """The report as CSV (Indonesian labels): the record's fields, then one line per event."""
     out = io.StringIO()
@@ -70,7 +65,7 @@ def subject_csv(worker: Worker, events: list[Event]) -> str:
         ("nomor KPJ", worker.kpj), ("tanggal terdaftar", worker.enrolled_on),
     ]
     for field, value in record:
-        writer.writerow(["data", field, _cell(value), "", ""])
+        writer.writerow(["data", field, csv_cell(value), "", ""])
     for e in events:
         change = f" → {STATE_LABELS[e.to_state]}" if e.to_state and e.to_state != e.from_state else ""
         if e.action == "export":
@@ -79,5 +74,5 @@ def subject_csv(worker: Worker, events: list[Event]) -> str:
             note = " ".join(filter(None, [e.reason_code, e.note, e.detail]))
         writer.writerow(["peristiwa", e.created_at.isoformat(timespec="seconds"),
                          ACTION_LABELS.get(e.action, e.action) + change,
-                         e.user.username if e.user else "sistem", _cell(note)])
+                         e.user.username if e.user else "sistem", csv_cell(note)])
     return out.getvalue()

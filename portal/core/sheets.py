@@ -1,63 +1,236 @@
-"""Reading an uploaded list: .xlsx (openpyxl) or .csv (UTF-8 or Windows-1252, `,` `;` or tab),
-limits checked, the header row found below any title rows, columns mapped by their headers.
-
-Everything that stops a file is a `Refused` carrying one Indonesian `Problem`; no exception from
-a malformed file escapes `read`.
+"""Reading every uploaded spreadsheet (an OPD's list, BPJS's participant report, the offline
+decision sheet): .xlsx or .csv, one set of limits, the header row found below any title rows.
+An .xlsx is inspected before openpyxl parses anything (declared unzipped size, then one pass for a
+DTD and the number of cells). Everything that stops a file is a `Refused` (an `Invalid`, 422)
+carrying one Indonesian `Problem`; no exception from a malformed file escapes. Cells: `cells`.
 """
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import itertools
 import re
-import threading
 import zipfile
-from collections import OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from portal.core import N_
-from portal.core.errors import Problem
+from portal.core.cells import blank, key
+from portal.core.errors import Invalid, Problem
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 5 * 1024 * 1024  # the upload itself
+MAX_UNZIPPED = 50 * 1024 * 1024  # the declared uncompressed sizes of an .xlsx's members, summed
+MAX_CELLS = 600_000  # cells in all the worksheets of an .xlsx, counted before openpyxl reads them
 MAX_ROWS = 20_000  # non-blank rows below the header
 MAX_PHYSICAL = 100_000  # rows read at all, blank ones included
-MAX_UNZIPPED = 50 * 1024 * 1024  # what an .xlsx may expand to (zip bombs)
 MAX_COLS = 60
 HEADER_SCAN = 20  # title rows allowed above the header
-
-# Header spellings seen in OPD lists, compared without case, spaces or punctuation.
-SYNONYMS = {
-    "nik": "nik nonik nomornik noinduk nomorindukkependudukan nikktp noktp nomorktp nikpeserta",
-    "name": "nama namalengkap namapekerja namapeserta namasesuaiktp namalengkapsesuaiktp namatenagakerja",
-    "sex": "jeniskelamin jk lp kelamin jenkel gender jkelamin",
-    "sex_l": "l lk lakilaki",
-    "sex_p": "p pr perempuan",
-    "birth": "tgllahir tanggallahir tgllhr tgllahirddmmyyyy ttl tempattanggallahir tempattgllahir",
-    "address": "alamat alamatlengkap alamatrumah alamatdomisili domisili",
-    "desa": "desa kelurahan desakelurahan kelurahandesa desakel keldesa",
-    "kecamatan": "kecamatan kec",
-    "phone": "nohp nomorhp hp notelepon notelp telepon telp nomortelepon nohpwa nowa whatsapp nomorwa notlp "
-             "nohandphone",
-    "category": "kategori pekerjaan jenispekerjaan profesi kategoripekerja jabatan",
-}
-HEADERS = {spelling: name for name, spellings in SYNONYMS.items() for spelling in spellings.split()}
-LABELS = {"nik": "NIK", "name": "Nama"}  # the required columns, as people call them
+DELIMITERS = (",", ";", "\t")
+CHUNK = 1 << 20
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old .xls, or an .xlsx encrypted with a password
+DTD = tuple(marker.encode(encoding) for marker in ("<!DOCTYPE", "<!ENTITY")
+            for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
+CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")  # <c r="A1">, <c>, <x:c …>
+Spellings = Mapping[str, str | Iterable[str]]  # field → its header spellings, space-separated or a set
 
 
-class Refused(Exception):
-    """The whole file is refused; `problem` says why."""
+class Refused(Invalid):
+    """The whole file is refused; `problem` says why (its code is stable, its message Indonesian)."""
 
     def __init__(self, problem: Problem):
-        super().__init__(problem.text())
+        super().__init__(problem.message, **problem.params)
         self.problem = problem
+
+    def __str__(self) -> str:
+        return self.problem.text()
+
+
+def refuse(code: str, message: str, **params) -> Refused:
+    return Refused(Problem(code, message, params))
+
+
+def _n(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+# --- one generic reader ---------------------------------------------------------------------
+def worksheets(content: bytes, filename: str) -> Iterator[tuple[str, Iterator[tuple]]]:
+    """(title, rows) of each worksheet of an .xlsx, or ("", rows) of a .csv; rows are tuples of at
+    most MAX_COLS cells, MAX_PHYSICAL rows at most. Refuses files empty, too big, of another type,
+    corrupt, or over a limit, here or while the rows are read."""
+    if not content:
+        raise refuse("file_empty", N_("Berkas kosong."))
+    if len(content) > MAX_BYTES:
+        raise refuse("file_size", N_("Berkas terlalu besar (paling besar %(mb)d MB). Pecah menjadi beberapa "
+                                     "berkas."), mb=MAX_BYTES // 2**20)
+    name = filename.lower()
+    if content[:4] == b"PK\x03\x04":
+        yield from _xlsx(content)
+    elif content[:8] == OLE:
+        raise refuse("file_xls", N_("Berkas Excel lama (.xls) atau yang dilindungi kata sandi tidak dapat dibaca. "
+                                    "Buka di Excel, hapus kata sandinya bila ada, simpan sebagai .xlsx (Excel "
+                                    "Workbook), lalu unggah lagi."))
+    elif name.endswith((".xlsx", ".xlsm")):
+        raise _not_xlsx()
+    elif name.endswith((".csv", ".txt")):
+        yield "", _csv(content)
+    else:
+        raise refuse("file_type", N_("Jenis berkas tidak didukung. Unggah berkas Excel (.xlsx) atau CSV (.csv)."))
+
+
+def _not_xlsx() -> Refused:
+    return refuse("file_corrupt", N_("Berkas .xlsx ini rusak atau bukan berkas Excel."))
+
+
+def _unreadable() -> Refused:
+    return refuse("file_corrupt", N_("Workbook tidak dapat dibaca (rusak atau dilindungi kata sandi). Buka di "
+                                     "Excel, simpan ulang sebagai .xlsx, lalu unggah lagi."))
+
+
+def inspect_xlsx(content: bytes) -> None:
+    """Refuse the .xlsx before anything parses it: not a workbook, more than MAX_UNZIPPED declared
+    (zipfile never unpacks a member past its declared size), a DTD in any member (an entity bomb;
+    a workbook never has one) or more than MAX_CELLS cells, found in one pass over chunks."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _not_xlsx() from None
+    with archive:
+        members = archive.infolist()
+        if "xl/workbook.xml" not in {m.filename for m in members}:
+            raise refuse("file_type", N_("Berkas ini bukan workbook Excel (.xlsx). Berkas LibreOffice (.ods) atau "
+                                         "Word perlu disimpan sebagai .xlsx atau .csv dulu."))
+        if sum(m.file_size for m in members) > MAX_UNZIPPED:
+            raise refuse("file_unzipped", N_("Isi berkas Excel ini terlalu besar setelah dibuka (lebih dari "
+                                             "%(mb)d MB). Hapus lembar atau gambar yang tidak perlu, atau pecah "
+                                             "menjadi beberapa berkas."), mb=MAX_UNZIPPED // 2**20)
+        cells = 0
+        for member in members:
+            try:
+                with archive.open(member) as stream:
+                    seam = carry = b""  # what came before: markers cut between chunks are found
+                    while chunk := stream.read(CHUNK):
+                        window = seam + chunk
+                        if any(marker in window for marker in DTD):
+                            raise refuse("file_dtd", N_("Berkas Excel ini memuat definisi XML yang tidak diizinkan "
+                                                        "(DTD/entitas); simpan ulang dari Excel sebagai .xlsx."))
+                        data, seam = carry + chunk, window[-40:]
+                        cut = data.rfind(b"<", max(0, len(data) - 64))  # a cell counted once, whole
+                        data, carry = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+                        cells += len(CELL.findall(data))
+                    cells += len(CELL.findall(carry))
+            except Refused:
+                raise
+            except Exception:  # a damaged member, zip encryption, an unknown compression
+                raise _not_xlsx() from None
+            if cells > MAX_CELLS:
+                raise refuse("file_cells", N_("Berkas Excel ini memuat terlalu banyak sel (paling banyak %(n)s sel). "
+                                              "Hapus kolom dan baris yang tidak perlu, atau pecah menjadi beberapa "
+                                              "berkas."), n=_n(MAX_CELLS))
+
+
+def _xlsx(content: bytes) -> Iterator[tuple[str, Iterator[tuple]]]:
+    inspect_xlsx(content)
+    import openpyxl  # only when a workbook arrives: it is slow to import
+
+    try:  # read from memory: nothing to close, so rows stay readable however the caller iterates
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        found = list(workbook.worksheets)
+    except Exception:  # openpyxl raises many kinds of error on a damaged file
+        raise _unreadable() from None
+    for sheet in found:
+        yield sheet.title, _rows(sheet.iter_rows(values_only=True, max_col=MAX_COLS), _unreadable)
+
+
+def _rows(rows: Iterable[Sequence[Any]], damaged) -> Iterator[tuple]:
+    """`rows`, refused past MAX_PHYSICAL; a parse error while reading them is `damaged()`."""
+    try:
+        for number, cells in enumerate(rows, 1):
+            if number > MAX_PHYSICAL:
+                raise refuse("file_rows", N_("Lembar kerja berisi lebih dari %(n)s baris (baris kosong yang "
+                                             "diformat juga terhitung). Hapus baris kosong di bawah data."),
+                             n=_n(MAX_PHYSICAL))
+            yield tuple(cells[:MAX_COLS])
+    except Refused:
+        raise
+    except Exception:
+        raise damaged() from None
+
+
+def decode(content: bytes) -> str:
+    """A CSV's text: UTF-8 after a BOM, else UTF-8, else Windows-1252 (what Excel saves as "CSV")."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="replace")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
+
+
+def delimiter(text: str) -> str:
+    """`,` `;` or tab: the one under which most of the first HEADER_SCAN rows split into the same
+    number (two or more) of cells, as a table's rows do; an address full of commas in a `;` file
+    splits unevenly under `,`. Ties go to the wider table, then in that order."""
+    def score(candidate: str) -> tuple[int, int]:
+        try:
+            rows = itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=candidate), HEADER_SCAN)
+            widths = Counter(len(row) for row in rows if any(cell.strip() for cell in row))
+        except csv.Error:
+            return (-1, 0)
+        return max(((n, width) for width, n in widths.items() if width >= 2), default=(0, 0))
+    return max(DELIMITERS, key=score)
+
+
+def _csv(content: bytes) -> Iterator[tuple]:
+    if b"\x00" in content:
+        raise refuse("file_corrupt", N_("Berkas CSV ini rusak (memuat karakter NUL). Simpan ulang dari Excel "
+                                        "sebagai CSV, lalu unggah lagi."))
+    text = decode(content)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
+    yield from _rows(reader, lambda: refuse("file_corrupt", N_("Berkas CSV tidak dapat dibaca (tanda kutip "
+                                                               "tidak berpasangan?).")))
+
+
+# --- the header, and a table below it ---------------------------------------------------------
+def find_header(rows: Sequence[tuple], spellings: Spellings, required: Sequence[str],
+                labels: dict[str, str], look: int = HEADER_SCAN) -> tuple[int, dict[str, int]]:
+    """(index in `rows` of the header row, {field: column}): the first of the `look` first rows
+    whose cells, compared by `key`, name every `required` field (`spellings`: each field's
+    spellings, a set or space-separated). Refused "column_missing" naming what is missing when a
+    row named some of them, else "header_missing"."""
+    wanted = {key(s): name for name, names in spellings.items()
+              for s in (names.split() if isinstance(names, str) else names)}
+    best = None
+    for index, cells in enumerate(rows[:look]):
+        columns: dict[str, int] = {}
+        for column, cell in enumerate(cells):
+            name = wanted.get(key(cell)) if isinstance(cell, str) else None
+            if name and name not in columns:
+                columns[name] = column
+        named = sum(name in columns for name in required)
+        if named == len(required):
+            return index, columns
+        if named and (best is None or named > best[0]):
+            best = (named, index, columns)
+    if best is not None:
+        missing = ", ".join(labels[name] for name in required if name not in best[2])
+        raise refuse("column_missing", N_("Kolom wajib tidak ditemukan: %(missing)s (baris judul kolom: baris "
+                                          "%(row)d). Beri judul yang jelas pada kolom itu."),
+                     missing=missing, row=best[1] + 1)
+    raise missing_header(required, labels, look)
+
+
+def missing_header(required: Sequence[str], labels: dict[str, str], look: int = HEADER_SCAN) -> Refused:
+    return refuse("header_missing", N_("Baris judul kolom tidak ditemukan di %(n)d baris pertama. Harus ada kolom "
+                                       "berjudul %(columns)s."),
+                  n=look, columns=", ".join(f"“{labels[name]}”" for name in required))
 
 
 @dataclass
 class Sheet:
-    """The table found in a file: header row, field → column index, and the data rows below
-    it as (row number as Excel shows it, cells as read)."""
-    kind: str
+    """A worksheet's table: title, header row number, header cells, field → column, headers no field
+    took, and the rows below as (row number, cells to the header's width), a blank one (number, ())."""
     name: str
     header_row: int
     headers: list[str]
@@ -66,198 +239,35 @@ class Sheet:
     rows: list[tuple[int, tuple]] = field(default_factory=list)
 
 
-def key(value) -> str:
-    """Lower case letters and digits only: 'No. HP' → 'nohp', 'Muara Dua' → 'muaradua'."""
-    return re.sub(r"[^0-9a-z]", "", str(value or "").lower())
-
-
-def _refuse(code: str, message: str, **params) -> Refused:
-    return Refused(Problem(code, message, params))
-
-
-_recent: OrderedDict[tuple[str, str], Sheet] = OrderedDict()
-_recent_lock = threading.Lock()
-RECENT = 2  # sheets kept: upload, preview page and confirm of one file read it once per process
-
-
-def read(filename: str, content: bytes) -> Sheet:
-    """The table in `content`, or Refused with the reason (empty, too big, wrong type, corrupt,
-    no NIK/Nama header, too many rows). The last few sheets read are kept by content hash, so
-    the preview page and the confirm step do not parse the same workbook again; callers must
-    not change the Sheet."""
-    cache_key = (hashlib.sha256(content).hexdigest(), filename.lower().rsplit(".", 1)[-1])
-    with _recent_lock:
-        if cache_key in _recent:
-            _recent.move_to_end(cache_key)
-            return _recent[cache_key]
-    sheet = _read(filename, content)
-    with _recent_lock:
-        _recent[cache_key] = sheet
-        while len(_recent) > RECENT:
-            _recent.popitem(last=False)
-    return sheet
-
-
-def _read(filename: str, content: bytes) -> Sheet:
-    if not content:
-        raise _refuse("file_empty", N_("File kosong."))
-    if len(content) > MAX_BYTES:
-        raise _refuse("file_size", N_("File terlalu besar (paling besar %(mb)d MB). Pecah menjadi beberapa file."),
-                      mb=MAX_BYTES // (1024 * 1024))
-    if content[:4] == b"PK\x03\x04":
-        return _read_xlsx(content)
-    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        # An OLE container: an old .xls, or an .xlsx encrypted with a password.
-        raise _refuse("file_xls", N_("File Excel lama (.xls) atau yang dilindungi kata sandi tidak dapat dibaca. "
-                                     "Buka di Excel, hapus kata sandinya bila ada, simpan sebagai .xlsx (Excel "
-                                     "Workbook), lalu unggah lagi."))
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise _refuse("file_corrupt", N_("File .xlsx ini rusak atau bukan file Excel."))
-    if not filename.lower().endswith((".csv", ".txt")) or b"\x00" in content:
-        raise _refuse("file_type", N_("Jenis file tidak didukung. Unggah file Excel (.xlsx) atau CSV (.csv)."))
-    return _read_csv(content)
-
-
-def _read_xlsx(content: bytes) -> Sheet:
-    import openpyxl  # only when a workbook arrives
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = archive.namelist()
-            unzipped = sum(i.file_size for i in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise _refuse("file_corrupt", N_("File .xlsx ini rusak atau bukan file Excel.")) from None
-    if "xl/workbook.xml" not in names:
-        raise _refuse("file_type", N_("File ini bukan workbook Excel (.xlsx). File LibreOffice (.ods) atau Word "
-                                      "perlu disimpan sebagai .xlsx atau .csv dulu."))
-    if unzipped > MAX_UNZIPPED:
-        raise _refuse("file_rows", N_("Isi workbook terlalu besar. Paling banyak %(n)s baris per file."),
-                      n=f"{MAX_ROWS:,}".replace(",", "."))
-    workbook = None
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        partial = None
-        for sheet in workbook.worksheets:  # the first sheet holding a NIK/Nama table
-            try:
-                found = _table(sheet.iter_rows(values_only=True, max_col=MAX_COLS), "xlsx", sheet.title)
-            except Refused as refused:
-                if refused.problem.code != "column_missing":
-                    raise
-                partial = partial or refused
-                continue
-            if found is not None:
-                return found
-        raise partial or _missing_header()
-    except Refused:
-        raise
-    except Exception:  # openpyxl raises many kinds of error on a damaged file
-        raise _refuse("file_corrupt", N_("Workbook tidak dapat dibaca (rusak atau dilindungi kata sandi). "
-                                         "Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah lagi.")) from None
-    finally:
-        if workbook is not None:
-            workbook.close()
-
-
-def _decode(content: bytes) -> str:
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="replace")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace")  # what Excel on Windows saves as "CSV"
-
-
-def _read_csv(content: bytes) -> Sheet:
-    text = _decode(content)
-    best, partial = None, None
-    for delimiter in (",", ";", "\t"):  # the one under which a header with most columns appears
-        try:
-            found = _find_header(list(_csv_rows(text, delimiter, HEADER_SCAN)))
-        except (Refused, csv.Error) as refused:
-            partial = partial or (refused if isinstance(refused, Refused) else None)
-            continue
-        if found is not None and (best is None or len(found[1]) > len(best[1][1])):
-            best = (delimiter, found)
-    if best is None:
-        raise partial or _missing_header()
-    try:
-        return _table(_csv_rows(text, best[0], None), "csv", "")
-    except csv.Error:
-        raise _refuse("file_corrupt", N_("File CSV tidak dapat dibaca (tanda kutip tidak berpasangan?).")) from None
-
-
-def _csv_rows(text: str, delimiter: str, limit: int | None):
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for n, row in enumerate(reader, 1):
-        if limit is not None and n > limit:
-            return
-        yield tuple(row[:MAX_COLS])
-
-
-def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int]] | None:
-    """The first row (1-based) whose cells name both NIK and Nama, with its field → column map;
-    failing that, the best-mapped row, so a missing column can be named."""
-    best = None
-    for number, cells in enumerate(rows, 1):
-        columns: dict[str, int] = {}
-        for index, cell in enumerate(cells):
-            name = HEADERS.get(key(cell)) if isinstance(cell, str) else None
-            if name and name not in columns:
-                columns[name] = index
-        if "nik" in columns and "name" in columns:
-            return number, columns
-        if len(columns) >= 2 and (best is None or len(columns) > len(best[1])):
-            best = (number, columns)
-    if best is not None:
-        missing = [LABELS[f] for f in ("nik", "name") if f not in best[1]]
-        raise _refuse("column_missing", N_("Kolom wajib tidak ditemukan: %(missing)s (baris judul kolom: baris "
-                                           "%(row)d). Beri judul kolom yang jelas, mis. “NIK” dan “Nama”."),
-                      missing=", ".join(missing), row=best[0])
-    return None
-
-
-def _missing_header() -> Refused:
-    return _refuse("header_missing", N_("Baris judul kolom tidak ditemukan di %(n)d baris pertama. Harus ada "
-                                        "kolom berjudul “NIK” dan “Nama”."), n=HEADER_SCAN)
-
-
-def _blank(cell) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
-def _table(rows, kind: str, name: str) -> Sheet | None:
-    """Read `rows` (an iterator of cell tuples) into a Sheet; None when no header is found."""
-    rows = iter(rows)
-    head = [r for _, r in zip(range(HEADER_SCAN), rows)]
-    found = _find_header(head)
-    if found is None:
-        return None
-    header_row, columns = found
-    header = head[header_row - 1]
-    width = max((i + 1 for i, c in enumerate(header) if not _blank(c)), default=0)
-    headers = ["" if c is None else str(c).strip() for c in header[:width]]
+def read_table(name: str, rows: Iterator[tuple], spellings: Spellings, required: Sequence[str],
+               labels: dict[str, str], look: int = HEADER_SCAN) -> Sheet:
+    """The table of one worksheet's `rows`, its header among the first `look` (`find_header`);
+    refused past MAX_ROWS non-blank rows."""
+    head = list(itertools.islice(rows, look))
+    index, columns = find_header(head, spellings, required, labels, look)
+    header = head[index]
+    width = max((i + 1 for i, cell in enumerate(header) if not blank(cell)), default=1)
+    headers = ["" if cell is None else str(cell).strip() for cell in header[:width]]
     mapped = set(columns.values())
-    unused = [h for i, h in enumerate(headers) if h and i not in mapped]
-    sheet = Sheet(kind, name, header_row, headers, columns, unused)
-    data = last_filled = 0
-    for number, cells in enumerate(itertools.chain(head[header_row:], rows), header_row + 1):
-        if number > MAX_PHYSICAL:
-            raise _refuse("file_rows", N_("Lembar kerja berisi lebih dari %(n)s baris (baris kosong yang "
-                                          "diformat juga terhitung). Hapus baris kosong di bawah data."),
-                          n=f"{MAX_PHYSICAL:,}".replace(",", "."))
-        if all(_blank(c) for c in cells):
+    sheet = Sheet(name, index + 1, headers, columns, [h for i, h in enumerate(headers) if h and i not in mapped])
+    filled = last = 0
+    for number, cells in enumerate(itertools.chain(head[index + 1:], rows), index + 2):
+        if all(blank(cell) for cell in cells):
             sheet.rows.append((number, ()))
             continue
-        data += 1
-        if data > MAX_ROWS:
-            raise _too_many()
-        sheet.rows.append((number, tuple(cells[:max(width, 1)])))
-        last_filled = len(sheet.rows)
-    del sheet.rows[last_filled:]  # blank rows below the data are not rows of the list
+        filled += 1
+        if filled > MAX_ROWS:
+            raise refuse("file_rows", N_("Terlalu banyak baris: paling banyak %(n)s baris data per berkas. Pecah "
+                                         "menjadi beberapa berkas."), n=_n(MAX_ROWS))
+        sheet.rows.append((number, cells[:width]))
+        last = len(sheet.rows)
+    del sheet.rows[last:]
     return sheet
 
 
-def _too_many() -> Refused:
-    return _refuse("file_rows", N_("Terlalu banyak baris: paling banyak %(n)s baris data per file. Pecah "
-                                   "menjadi beberapa file."),
-                   n=f"{MAX_ROWS:,}".replace(",", "."))
+def table(content: bytes, filename: str, spellings: Spellings, required: Sequence[str],
+          labels: dict[str, str], look: int = HEADER_SCAN) -> Sheet:
+    """The table of the first worksheet of an .xlsx, or of a .csv (BPJS's report, the decision sheet)."""
+    for name, rows in worksheets(content, filename):
+        return read_table(name, rows, spellings, required, labels, look)
+    raise missing_header(required, labels, look)

@@ -16,12 +16,12 @@ from typing import Iterator
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.core import clock, privacy, queries, tallies
+from portal.core.cells import csv_cell, text_cell
 from portal.core.clock import ZONE
 from portal.core.models import OPD, AuditHead, Category, Desa, Event, Kecamatan, User, Worker
 from portal.core.states import ACTION_LABELS, ENROLMENT_LABELS, VERIFICATION_LABELS
@@ -34,30 +34,16 @@ BPJS_WIDTHS = [7, 20, 32, 14, 8, 36, 22, 20, 30, 34, 16]
 
 
 # --- cells --------------------------------------------------------------------------------
-def guard(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _line(values) -> str:
     out = io.StringIO()
-    csv.writer(out).writerow([guard(v) for v in values])
+    csv.writer(out).writerow([csv_cell(v) for v in values])
     return out.getvalue()
 
 
 def _text(ws, value, keep_digits: bool = False):
-    """A cell that stays text, never a formula (openpyxl makes '=…' one), without characters XML
-    cannot hold. `keep_digits` adds the '@' format, so Excel keeps all 16 digits of a NIK even
-    when someone retypes it. Plain strings elsewhere: a styled cell per value costs time."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value or "")
-    if not keep_digits and not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
-    if keep_digits:
-        cell.number_format = "@"
-    return cell
+    """A text cell (`text_cell`: never a formula); `keep_digits` adds the '@' format, so Excel keeps
+    all 16 digits of a NIK even when someone retypes it."""
+    return text_cell(ws, value or "", number_format="@") if keep_digits else text_cell(ws, value or "")
 
 
 # --- the BPJS workbook ----------------------------------------------------------------------
@@ -103,7 +89,7 @@ WORKER_HEADER = ["No", "NIK", "Nama", "Jenis Kelamin", "Tgl Lahir", "Kategori", 
 
 def queue_ids(session: Session, opd_id: int, status: str, q: str) -> list[int]:
     """The ids of an OPD's queue under its filter, in the queue's order (pending first for 'all')."""
-    order = [Worker.full_name, Worker.id]
+    order: list = [Worker.full_name, Worker.id]
     if status == "all":
         order.insert(0, case((Worker.verification == "pending", 0), else_=1))
     return list(session.scalars(queries.matching(opd_id, status, q).with_only_columns(Worker.id).order_by(*order)))
@@ -180,9 +166,9 @@ def event_scope(session: Session, where: list) -> tuple[int, int, list[int]]:
     (this export's own event among them) are left out by streaming only up to that seq."""
     bound = session.scalar(select(AuditHead.seq)) or 0
     where = [*where, Event.seq <= bound]
-    rows = session.scalar(select(func.count()).select_from(Event).where(*where))
+    rows = session.scalar(select(func.count()).select_from(Event).where(*where)) or 0
     ids = session.scalars(select(Event.worker_id).where(*where, Event.worker_id.is_not(None)).distinct())
-    return bound, rows, list(ids)
+    return bound, rows, [i for i in ids if i is not None]
 
 
 def events_csv(session: Session, where: list, bound: int) -> Iterator[str]:

@@ -1,22 +1,74 @@
-"""Reading one cell of an uploaded list as people meant it: text with tidy whitespace, a birth
-date in the ways Indonesians write one, L/P, a phone number, and rows that are not people
+"""Reading an uploaded list as people wrote it: the table (the first worksheet with a NIK and a
+Nama column, under any of the spellings OPDs use), and each cell: text with tidy whitespace, a
+birth date in the ways Indonesians write one, L/P, a phone number, and rows that are not people
 (blank, totals, only numbers)."""
 from __future__ import annotations
 
+import hashlib
 import re
-from datetime import date, datetime, timedelta
+import threading
+from collections import OrderedDict
+from datetime import date, datetime
 
-from portal.core import N_
+from portal.core import N_, sheets
+from portal.core.cells import blank, key, read_date
 from portal.core.errors import Problem
-from portal.core.sheets import key
+from portal.core.sheets import Refused, Sheet
 
+# Header spellings seen in OPD lists, compared without case, spaces or punctuation (`key`).
+SYNONYMS = {
+    "nik": "nik nonik nomornik noinduk nomorindukkependudukan nikktp noktp nomorktp nikpeserta",
+    "name": "nama namalengkap namapekerja namapeserta namasesuaiktp namalengkapsesuaiktp namatenagakerja",
+    "sex": "jeniskelamin jk lp kelamin jenkel gender jkelamin",
+    "sex_l": "l lk lakilaki",
+    "sex_p": "p pr perempuan",
+    "birth": "tgllahir tanggallahir tgllhr tgllahirddmmyyyy ttl tempattanggallahir tempattgllahir",
+    "address": "alamat alamatlengkap alamatrumah alamatdomisili domisili",
+    "desa": "desa kelurahan desakelurahan kelurahandesa desakel keldesa",
+    "kecamatan": "kecamatan kec",
+    "phone": "nohp nomorhp hp notelepon notelp telepon telp nomortelepon nohpwa nowa whatsapp nomorwa notlp "
+             "nohandphone",
+    "category": "kategori pekerjaan jenispekerjaan profesi kategoripekerja jabatan",
+}
+LABELS = {"nik": "NIK", "name": "Nama"}  # the required columns, as people call them
 TOTAL = re.compile(r"^\s*(jumlah|total|jml|grand ?total|sub ?total)\b", re.I)
-MONTHS = {m: i for i, names in enumerate((
-    "januari jan january", "februari pebruari feb peb february", "maret mar march", "april apr",
-    "mei may", "juni jun june", "juli jul july", "agustus agu agt agus aug august",
-    "september sep sept", "oktober okt oct october", "november nov nop", "desember des dec december"), 1)
-    for m in names.split()}
 MALE, FEMALE = {"l", "lk", "laki", "lakilaki", "pria", "m", "male"}, {"p", "pr", "perempuan", "wanita", "w", "f", "female"}
+
+_recent: OrderedDict[tuple[str, str], Sheet] = OrderedDict()
+_recent_lock = threading.Lock()
+RECENT = 2  # sheets kept: upload, preview page and confirm of one file read it once per process
+
+
+def read(filename: str, content: bytes) -> Sheet:
+    """The list in `content`: the first worksheet holding a NIK/Nama table (`sheets.worksheets`),
+    or Refused with the reason (empty, too big, wrong type, corrupt, over a limit, no NIK/Nama
+    header, too many rows). The last few sheets read are kept by content hash, so the preview
+    page and the confirm step do not parse the same workbook again; callers must not change the
+    Sheet."""
+    cache_key = (hashlib.sha256(content).hexdigest(), filename.lower().rsplit(".", 1)[-1])
+    with _recent_lock:
+        if cache_key in _recent:
+            _recent.move_to_end(cache_key)
+            return _recent[cache_key]
+    sheet = _read(filename, content)
+    with _recent_lock:
+        _recent[cache_key] = sheet
+        while len(_recent) > RECENT:
+            _recent.popitem(last=False)
+    return sheet
+
+
+def _read(filename: str, content: bytes) -> Sheet:
+    partial = None
+    for title, rows in sheets.worksheets(content, filename):
+        try:
+            return sheets.read_table(title, rows, SYNONYMS, tuple(LABELS), LABELS)
+        except Refused as refused:
+            if refused.problem.code not in ("column_missing", "header_missing"):
+                raise
+            if refused.problem.code == "column_missing":
+                partial = partial or refused
+    raise partial or sheets.missing_header(tuple(LABELS), LABELS)
 
 
 def text(value) -> str:
@@ -33,10 +85,6 @@ def text(value) -> str:
         value = str(value)
     tidy = " ".join(value.split())
     return tidy if tidy.isprintable() else " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", tidy).split())
-
-
-def blank(cell) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
 def _number_like(cell) -> bool:
@@ -68,34 +116,15 @@ def skip_reason(cells: tuple, nik_cell) -> Problem | None:
 
 
 def birth(value, today: date) -> tuple[date | None, Problem | None]:
-    """The birth date written in the row (a date cell, dd-mm-yyyy, yyyy-mm-dd, '12 Maret 1985',
-    or the date at the end of a 'tempat, tanggal lahir' cell)."""
+    """The birth date written in the row (`read_date`: a date cell, dd-mm-yyyy, yyyy-mm-dd,
+    '12 Maret 1985', or the date at the end of a 'tempat, tanggal lahir' cell)."""
     if blank(value):
         return None, None
-    if isinstance(value, datetime):
-        return value.date(), None
-    if isinstance(value, date):
-        return value, None
-    if isinstance(value, (int, float)) and 3000 <= value < 80000:  # an Excel serial day number (1908–2119)
-        return date(1899, 12, 30) + timedelta(days=int(value)), None
-    raw = text(value)
-    found = None
-    if m := re.search(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", raw):
-        found = (int(m[3]), int(m[2]), int(m[1]))
-    elif m := re.search(r"(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4}|\d{2})\b", raw):
-        found = (int(m[1]), int(m[2]), int(m[3]))
-    elif (m := re.search(r"(\d{1,2})[ -]+([A-Za-z]+)[ -]+(\d{4}|\d{2})\b", raw)) and m[2].lower() in MONTHS:
-        found = (int(m[1]), MONTHS[m[2].lower()], int(m[3]))
-    if found:
-        day, month, year = found
-        if year < 100:  # two digits: the latest century not in the future, as in a NIK
-            year += 2000 if 2000 + year <= today.year else 1900
-        try:
-            return date(year, month, day), None
-        except ValueError:
-            pass
+    born = read_date(value, today)
+    if born is not None:
+        return born, None
     return None, Problem("birth_unreadable", N_("Tanggal lahir “%(v)s” tidak terbaca; yang dipakai tanggal dalam NIK."),
-                         {"v": raw[:30]}, "warning")
+                         {"v": text(value)[:30]}, "warning")
 
 
 def sex(value, male_column, female_column) -> tuple[str | None, Problem | None]:

@@ -39,7 +39,7 @@ def holders(session: Session, opd: OPD, rows: list[Row]) -> None:
     unless this OPD's claim on it is still open or was decided against it."""
     by_nik = {row.nik: row for row in rows if row.nik}
     niks = list(by_nik)
-    held: dict[int, Row] = {}
+    held: dict[int, tuple[Row, str]] = {}  # worker id: the row and the OPD holding it
     for start in range(0, len(niks), CHUNK):
         found = session.execute(select(Worker.nik, Worker.id, Worker.opd_id, OPD.code).join(OPD)
                                 .where(Worker.nik.in_(niks[start:start + CHUNK])))
@@ -52,13 +52,13 @@ def holders(session: Session, opd: OPD, rows: list[Row]) -> None:
                 row.problems.append(Problem("claim", N_("NIK sudah dipegang %(opd)s: menjadi klaim yang diputuskan "
                                                         "admin/pengawas, tidak diimpor sebagai nama baru."),
                                             {"opd": code}, "claim"))
-                held[worker_id] = row
+                held[worker_id] = (row, code)
     ids = list(held)
     for start in range(0, len(ids), CHUNK):
         for worker_id, status in session.execute(select(Claim.worker_id, Claim.status).where(
                 Claim.claimant_opd_id == opd.id, Claim.status.in_(("open", "kept")),
                 Claim.worker_id.in_(ids[start:start + CHUNK]))):
-            row = held[worker_id]
+            row, code = held[worker_id]
             message = N_("Klaim OPD ini atas NIK ini masih menunggu keputusan.") if status == "open" else \
                 N_("Klaim OPD ini atas NIK ini sudah diputuskan: tetap di %(opd)s.")
-            refuse(row, Problem("claim_" + status, message, {"opd": row.holder[1]}))
+            refuse(row, Problem("claim_" + status, message, {"opd": code}))

@@ -6,6 +6,7 @@ import io
 from datetime import date, datetime
 from typing import Callable
 
+from portal.core.cells import text_cell
 from portal.core.errors import Problem
 from portal.core.sheets import Sheet
 from portal.intake.cells import text
@@ -36,15 +37,16 @@ def rejected_rows_xlsx(sheet: Sheet | None, rows: list[Row], say: Callable[[Prob
 
 
 def _cell(sheet, value, as_text: bool = False):
-    from openpyxl.cell import WriteOnlyCell
-
+    """A cell as read from the file: text never becomes a formula (`text_cell`), the NIK column is
+    text with all its digits, dates show as dd-mm-yyyy."""
     if as_text:
-        cell = WriteOnlyCell(sheet, value=text(value) or None)
-        cell.number_format = "@"
-        return cell
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # a string from the file, never a formula
-    elif isinstance(value, (date, datetime)):
+        return text_cell(sheet, text(value) or None, number_format="@")
+    if isinstance(value, str):
+        return text_cell(sheet, value)
+    if isinstance(value, (date, datetime)):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "DD-MM-YYYY"
-    return cell
+        return cell
+    return value

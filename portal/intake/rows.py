@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.core import N_, nik
+from portal.core.cells import key
 from portal.core.errors import Problem
 from portal.core.models import OPD, Category, Desa, Kecamatan
-from portal.core.sheets import key
 from portal.intake.cells import birth, blank, phone, sex, skip_reason, text
 
 NAME_MAX, ADDRESS_MAX = 120, 200
@@ -68,7 +68,7 @@ def load_reference(session: Session, opd: OPD) -> Reference:
         anywhere.setdefault(key(name), []).append((code, kec))
     categories = session.execute(select(Category.id, Category.code, Category.name, Category.opd_id)
                                  .where(Category.active).order_by(Category.id)).all()
-    by_key = {}
+    by_key: dict[str, tuple[int, str]] = {}
     for cid, code, name, _ in categories:
         by_key.setdefault(key(name), (cid, name))
         by_key.setdefault(key(code), (cid, name))
@@ -110,7 +110,7 @@ def evaluate(number: int, cells: tuple, columns: dict[str, int], ref: Reference,
         address = address[:ADDRESS_MAX]
     row.problems = problems
     row.nik = verdict.value if verdict.ok else None
-    if not any(p.level == "error" for p in problems):
+    if verdict.nik is not None and not any(p.level == "error" for p in problems):
         row.worker = dict(nik=verdict.value, full_name=name, sex=verdict.nik.sex, birth_date=verdict.nik.birth_date,
                           category_id=category, kecamatan_code=kecamatan, desa_code=desa, address=address,
                           phone=phone_number)

@@ -14,16 +14,18 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
+from typing import cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.core import N_, audit, clock, tallies
 from portal.core.errors import Invalid, NotAllowed, Problem, WrongState
 from portal.core.models import OPD, Claim, ImportBatch, User, Worker, utcnow
-from portal.core.sheets import Refused, Sheet, read
+from portal.core.sheets import Refused, Sheet
 from portal.intake import checks as checks
+from portal.intake.cells import read
 from portal.intake.rows import Row, evaluate, load_reference
 
 STATUSES = ("ok", "warning", "error", "claim", "skipped")
@@ -174,37 +176,37 @@ def commit(session: Session, batch: ImportBatch, actor: User, today: date | None
         raise AlreadyImported(N_("Impor #%(id)d sudah dilakukan pada %(when)s. Tidak ada yang diimpor dua kali."),
                               id=batch.id, when=batch.imported_at)
     fresh = checked is not None and checked.file_hash == batch.file_hash and checked.refusal is None
-    result = checked if fresh else review(session, batch, today)
+    result = checked if checked is not None and fresh else review(session, batch, today)
     if result.refusal is not None:
         kind = AlreadyImported if result.refusal.code == "file_imported" else Invalid
         raise kind(result.refusal.message, **result.refusal.params)
     opd_id, now = batch.opd_id, utcnow()
     workers = [dict(row.worker, opd_id=opd_id, verification="pending", enrolment="not_enrolled", version=1,
                     decision_note="", import_batch_id=batch.id)
-               for row in result.rows if row.status in ("ok", "warning")]
+               for row in result.rows if row.status in ("ok", "warning") and row.worker is not None]
     try:
         if workers:
             # Core executemany (psycopg pipelines it): no ORM bookkeeping, ~0.5 s for 10,000 rows.
-            session.execute(insert(Worker.__table__), workers)
+            session.execute(insert(cast(Table, Worker.__table__)), workers)
     except IntegrityError:
         raise Conflict(N_("Sebagian NIK baru saja disimpan orang lain. Tidak ada yang diimpor; buka pratinjau "
                           "lagi lalu ulangi.")) from None
     tallies.move_many(session, [(None, tallies.Cell(opd_id, w["category_id"], w["kecamatan_code"], "pending",
                                                     "not_enrolled", 0)) for w in workers])
-    claims = [row for row in result.rows if row.status == "claim"]
-    session.add_all(Claim(worker_id=row.holder[0], claimant_opd_id=opd_id, batch_id=batch.id, status="open",
+    claims = [(row, row.holder) for row in result.rows if row.status == "claim" and row.holder is not None]
+    session.add_all(Claim(worker_id=holder[0], claimant_opd_id=opd_id, batch_id=batch.id, status="open",
                           submitted=json.dumps(dict(row.typed, row=row.number, file_name=batch.file_name),
-                                               ensure_ascii=False, default=str)) for row in claims)
+                                               ensure_ascii=False, default=str)) for row, holder in claims)
     uploader = batch.user_id
     _count(batch, result)
     batch.status, batch.imported_at, batch.content, batch.user_id = "imported", now, None, actor.id
     detail = {"batch": batch.id, "opd": batch.opd.code, "file": batch.file_name, "sha256": batch.file_hash,
               **result.counts, "imported": len(workers), "uploaded_by": uploader}
     audit.record(session, action="import", user_id=actor.id, detail=json.dumps(detail, ensure_ascii=False))
-    audit.record_many(session, [dict(worker_id=row.holder[0], user_id=actor.id, action="claim_open", from_state=None,
+    audit.record_many(session, [dict(worker_id=holder[0], user_id=actor.id, action="claim_open", from_state=None,
                                      to_state=None, reason_code=None, note=batch.opd.code, created_at=now,
                                      detail=json.dumps({"batch": batch.id, "row": row.number, "claimant": batch.opd.code}))
-                                for row in claims])
+                                for row, holder in claims])
     session.flush()
     return result
 

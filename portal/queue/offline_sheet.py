@@ -15,16 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.bpjs import participant_file
-from portal.core import N_
+from portal.core import N_, sheets
+from portal.core.cells import text_cell, xml_text
 from portal.core.changes import NOTE_MAX
 from portal.core.errors import Invalid, NotAllowed
 from portal.core.models import Category, Desa, RejectReason, User, Worker
@@ -36,13 +34,13 @@ HEADER = ["ID", "Versi", "NIK", "Nama", "Desa", "Kategori", "Keputusan", "Alasan
 WIDTHS = [6, 6, 20, 32, 22, 28, 14, 34, 40, 10]
 WANTED = {"id": {"id"}, "version": {"versi"}, "nik": {"nik"}, "name": {"nama"}, "decision": {"keputusan"},
           "reason": {"alasan"}, "note": {"catatan"}, "check": {"cek"}}
+LABELS = dict(zip(WANTED, ("ID", "Versi", "NIK", "Nama", "Keputusan", "Alasan", "Catatan", "Cek")))
 DECISIONS = {"setujui": "approve", "tolak": "reject", "tunda": "hold"}
-MAX_ROWS = 20_000
 
 
 def clean(value) -> str:
     """A cell's text as written and as read back (characters XML cannot hold are dropped)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value)).strip()
+    return xml_text(value).strip()
 
 
 def checksum(key: bytes, worker_id: int, nik: str, name: str, version: int) -> str:
@@ -73,19 +71,19 @@ def build(session: Session, opd_id: int, key: bytes, out) -> list[int]:
     lists.sheet_state = "hidden"
     reasons = _reasons(session)
     for reason in reasons:
-        lists.append([_cell(lists, clean(reason.label))])
+        lists.append([text_cell(lists, clean(reason.label))])
     for col, width in enumerate(WIDTHS, 1):
         ws.column_dimensions[chr(64 + col)].width = width
     for column in ("A", "B", "J"):
         ws.column_dimensions[column].hidden = True
     ws.freeze_panes = "C2"
-    ws.append([_cell(ws, title, font=Font(bold=True)) for title in HEADER])
+    ws.append([text_cell(ws, title, font=Font(bold=True)) for title in HEADER])
     ids = []
     for r in session.execute(pending_rows(opd_id).execution_options(yield_per=1000)):
         ids.append(r.id)
-        ws.append([r.id, r.version, _cell(ws, clean(r.nik), number_format="@"), _cell(ws, clean(r.full_name)),
-                   _cell(ws, clean(r.desa)), _cell(ws, clean(r.category)),
-                   *(_cell(ws, None, protection=OPEN) for _ in range(3)),
+        ws.append([r.id, r.version, text_cell(ws, clean(r.nik), number_format="@"),
+                   text_cell(ws, clean(r.full_name)), text_cell(ws, clean(r.desa)), text_cell(ws, clean(r.category)),
+                   *(text_cell(ws, None, protection=OPEN) for _ in range(3)),
                    checksum(key, r.id, r.nik, r.full_name, r.version)])
     last = len(ids) + 1 if ids else 2
     choice = DataValidation(type="list", formula1='"Setujui,Tolak,Tunda"', allow_blank=True, showErrorMessage=True,
@@ -107,16 +105,6 @@ def build(session: Session, opd_id: int, key: bytes, out) -> list[int]:
 
 
 OPEN = Protection(locked=False)
-
-
-def _cell(ws, value, **style) -> WriteOnlyCell:
-    """A text cell (never a formula, even for '=…') with the given style."""
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
 
 
 @dataclass
@@ -158,15 +146,15 @@ def read(data: bytes, filename: str) -> list[Line]:
     """The sheet's rows with a decision column read as-is (not checked yet)."""
     if not filename.lower().endswith(".xlsx"):
         raise Invalid(N_("Unggah berkas .xlsx hasil unduhan antrian."))
-    rows = participant_file.read_table(data, filename, MAX_ROWS)
-    start, col = participant_file.find_columns(rows, WANTED, {k: k.title() for k in WANTED}, look=1)
-    lines = []
-    for number, values in rows[start + 1:]:
-        get = lambda name: values[col[name]] if col[name] < len(values) else None  # noqa: E731
-        lines.append(Line(number, _int(get("id")), _int(get("version")), clean(get("nik")), clean(get("name")),
-                          decision=clean(get("decision")).lower(), reason=clean(get("reason")),
-                          note=clean(get("note")), check=clean(get("check"))))
-    return lines
+    table = sheets.table(data, filename, WANTED, tuple(WANTED), LABELS, look=1)
+    return [_line(number, values, table.columns) for number, values in table.rows if values]
+
+
+def _line(number: int, values: tuple, columns: dict[str, int]) -> Line:
+    get = {name: values[i] if i < len(values) else None for name, i in columns.items()}
+    return Line(number, _int(get["id"]), _int(get["version"]), clean(get["nik"]), clean(get["name"]),
+                decision=clean(get["decision"]).lower(), reason=clean(get["reason"]), note=clean(get["note"]),
+                check=clean(get["check"]))
 
 
 def review(session: Session, actor: User, lines: list[Line], key: bytes) -> Review:
@@ -182,7 +170,7 @@ def review(session: Session, actor: User, lines: list[Line], key: bytes) -> Revi
     seen: set[int] = set()
     for line in lines:
         line.action, line.reason_id = DECISIONS.get(line.decision, ""), None
-        refusal = _check(line, found.get(line.worker_id), actor, key, reasons, seen)
+        refusal = _check(line, found.get(line.worker_id) if line.worker_id else None, actor, key, reasons, seen)
         if refusal:
             line.message, line.params = refusal[0], (refusal[1] if len(refusal) > 1 else {})
             line.verdict = "skipped" if line.message == SKIPPED else "refused"
@@ -239,8 +227,9 @@ def apply(session: Session, actor: User, lines: list[Line], key: bytes) -> Revie
     `domain.transitions` with the version from the sheet, in worker id order. The caller
     commits; a TransitionError means the caller rolls back all of it."""
     result = review(session, actor, lines, key)
-    for line in sorted((x for x in result.lines if x.verdict == "apply"), key=lambda x: x.worker_id):
-        w = session.get(Worker, line.worker_id)
+    for line in sorted((x for x in result.lines if x.verdict == "apply"), key=lambda x: x.worker_id or 0):
+        assert line.worker_id is not None and line.version is not None  # the review refused lines without
+        w = session.get_one(Worker, line.worker_id)
         if line.action == "approve":
             transitions.approve(session, w, actor, line.version)
         elif line.action == "reject":

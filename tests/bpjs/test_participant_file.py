@@ -3,17 +3,18 @@
 import io
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
 from portal.bpjs import enrolment, participant_file
-from portal.core import clock, tallies
+from portal.core import clock, sheets, tallies
 from portal.core.errors import Invalid
 from portal.core.models import Event, Worker
 from portal.web.extensions import db
+from tests.core.test_sheets import MESSAGE, entity_bomb, zip_bomb
 
 TODAY = clock.today()
 HEADER = ["No", "NIK", "Nama", "No KPJ", "Status", "Tgl Daftar"]
@@ -21,7 +22,7 @@ HEADER = ["No", "NIK", "Nama", "No KPJ", "Status", "Tgl Daftar"]
 
 @pytest.fixture(autouse=True)
 def _uploads(app, tmp_path):
-    app.config["TRANSFER_FOLDER"] = str(tmp_path / "unggahan")
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "unggahan")
 
 
 def workbook(rows, title_rows=2, header=HEADER) -> bytes:
@@ -204,11 +205,53 @@ def test_bad_files_get_a_clear_message(auth, client, world, monkeypatch, data, n
     assert response.status_code == 422 and says in response.get_data(as_text=True)
 
 
-def test_five_megabytes_at_most():
-    with pytest.raises(Invalid, match="terlalu besar"):
-        participant_file.read_table(b"x" * (5 * 1024 * 1024 + 1), "besar.csv")
-    line = b"1" * 199 + b"\n"
-    assert len(participant_file.read_table(b"NIK\n" + line * ((5 * 1024 * 1024 - 4) // 200), "pas.csv")) == 26215
+def test_five_megabytes_and_twenty_thousand_rows_at_most():
+    with pytest.raises(Invalid, match="Berkas terlalu besar"):
+        participant_file.read_report(b"x" * (5 * 1024 * 1024 + 1), "besar.csv")
+    header, line = b"NIK,No KPJ,Status,Tgl Daftar\n", b"1609010101900001,26000000001,Aktif,2025-01-05"
+    width = (5 * 1024 * 1024 - len(header)) // 20_000  # 20 000 lines fill the 5 MB
+    body = (line + b" " * (width - len(line) - 1) + b"\n") * 20_000
+    content = header + body + b" " * (5 * 1024 * 1024 - len(header) - len(body))
+    lines = participant_file.read_report(content, "pas.csv", TODAY)
+    assert len(content) == 5 * 1024 * 1024 and len(lines) == 20_000 and lines[-1].on == date(2025, 1, 5)
+    with pytest.raises(Invalid, match="paling banyak 20.000 baris data per berkas"):
+        participant_file.read_report(header + (line + b"\n") * 20_001, "banyak.csv", TODAY)
+
+
+@pytest.mark.parametrize("bomb, member, says", [
+    ("zip", "xl/sharedStrings.xml", "Isi berkas Excel ini terlalu besar setelah dibuka (lebih dari 1 MB)."),
+    ("zip", "xl/worksheets/sheet1.xml", "Isi berkas Excel ini terlalu besar setelah dibuka (lebih dari 1 MB)."),
+    ("entity", "xl/worksheets/sheet1.xml", MESSAGE["file_dtd"]),
+    ("entity", "xl/sharedStrings.xml", MESSAGE["file_dtd"]),
+])
+def test_bombs_are_refused_and_nothing_changes(auth, client, world, scene, monkeypatch, tmp_path, bomb, member, says):
+    w, rows = scene
+    monkeypatch.setattr(sheets, "MAX_UNZIPPED", 2**20)
+    report = workbook(rows)
+    data = zip_bomb(report, 3 * 2**20, member) if bomb == "zip" else entity_bomb(report, member)
+    assert len(data) < 100_000
+    before = {key: (x.enrolment, x.kpj, x.version) for key, x in w.items()}
+    auth.login("bpjs")
+    response = upload(client, data)
+    assert response.status_code == 422 and says in response.get_data(as_text=True)
+    for x in w.values():
+        db.session.refresh(x)
+    assert {key: (x.enrolment, x.kpj, x.version) for key, x in w.items()} == before
+    assert not list((tmp_path / "unggahan").glob("*"))  # nothing kept for a preview
+    assert db.session.scalars(select(Event).where(Event.action.in_(("enrol", "lapse", "restore",
+                                                                    "bpjs_file_apply")))).all() == []
+    assert upload(client, report).status_code == 303  # the same report unbombed is read
+
+
+def test_report_dates_are_read_as_people_write_them(world):
+    text = ("NIK,No KPJ,Status,Tgl Daftar\n" + "\n".join(
+        f"1609010101900001,26000000001,Aktif,{when}" for when in ("17 Agt 2024", "05/01/25", "5-Jan-2024", "45296",
+                                                                    "2013-02-30"))).encode()
+    assert [line.on for line in participant_file.read_report(text, "d.csv", date(2026, 11, 28))] == [
+        date(2024, 8, 17), date(2025, 1, 5), date(2024, 1, 5), None, None]
+    serial = participant_file.read_report(workbook([[1, "1609010101900001", "", "26000000001", "Aktif", 45296]]),
+                                          "d.xlsx", TODAY)
+    assert serial[0].on == date(2024, 1, 5)
 
 
 def test_missing_file_and_roles(auth, client, world):
@@ -223,15 +266,6 @@ def test_missing_file_and_roles(auth, client, world):
 def test_only_enrollers_apply(world, scene):
     with pytest.raises(Exception, match="petugas BPJS"):
         participant_file.apply(db.session, world.users["dinsos"], workbook(scene[1]), "x.xlsx", TODAY)
-
-
-@pytest.mark.parametrize("value, day", [
-    ("05/01/2025", date(2025, 1, 5)), ("5-1-2025", date(2025, 1, 5)), ("2025-01-05", date(2025, 1, 5)),
-    ("2025-01-05 00:00:00", date(2025, 1, 5)), ("5 Januari 2025", date(2025, 1, 5)), ("17 Agt 2024", date(2024, 8, 17)),
-    (datetime(2025, 1, 5, 8), date(2025, 1, 5)), (45662, date(2025, 1, 5)), ("31/02/2025", None), ("", None),
-])
-def test_dates(value, day):
-    assert participant_file._date(value) == day
 
 
 @pytest.mark.parametrize("value, active", [("Aktif", True), ("AKTIF", True), ("Non Aktif", False),

@@ -12,6 +12,7 @@ from portal.core.models import Claim, Event, ImportBatch, Worker
 from portal.intake import staging
 from portal.intake.commands import import_workers_command
 from portal.web.extensions import db
+from tests.core.test_sheets import MESSAGE, entity_bomb, zip_bomb
 from tests.factories import PASSWORD
 from tests.files import messy
 
@@ -128,10 +129,10 @@ def test_who_may_see_a_dinsos_upload(make_app, user, expected):
 
 
 @pytest.mark.parametrize("name, content, status, message", [
-    ("kosong.xlsx", b"", 422, "File kosong"),
-    ("foto.png", b"\x89PNG\r\n\x1a\n\x00\x00", 422, "Jenis file tidak didukung"),
+    ("kosong.xlsx", b"", 422, "Berkas kosong."),
+    ("foto.png", b"\x89PNG\r\n\x1a\n\x00\x00", 422, "Jenis berkas tidak didukung. Unggah berkas Excel (.xlsx)"),
     ("rusak.xlsx", b"PK\x03\x04rusak", 422, "rusak"),
-    ("besar.csv", b"NIK,Nama\n" + b"1" * 200_000, 413, "File terlalu besar"),
+    ("besar.csv", b"NIK,Nama\n" + b"1" * 200_000, 413, "Berkas terlalu besar (paling besar"),
     ("tanpa.csv", b"Nama,Alamat,Kecamatan\nSiti,x,y\n", 422, "Kolom wajib tidak ditemukan: NIK"),
 ])
 def test_junk_uploads_get_a_clear_message(client, auth, monkeypatch, name, content, status, message):
@@ -141,6 +142,24 @@ def test_junk_uploads_get_a_clear_message(client, auth, monkeypatch, name, conte
     response = upload(client, content, name)
     assert response.status_code == status and message in response.text
     assert count(ImportBatch) == 0
+
+
+@pytest.mark.parametrize("bomb, member, says", [
+    ("zip", "xl/sharedStrings.xml", "Isi berkas Excel ini terlalu besar setelah dibuka (lebih dari 1 MB)."),
+    ("zip", "xl/worksheets/sheet1.xml", "Isi berkas Excel ini terlalu besar setelah dibuka (lebih dari 1 MB)."),
+    ("entity", "xl/worksheets/sheet1.xml", MESSAGE["file_dtd"]),
+    ("entity", "xl/sharedStrings.xml", MESSAGE["file_dtd"]),
+])
+def test_bombs_are_refused_and_nothing_is_stored(client, auth, world, monkeypatch, bomb, member, says):
+    monkeypatch.setattr("portal.core.sheets.MAX_UNZIPPED", 2**20)
+    data = zip_bomb(GOOD, 3 * 2**20, member) if bomb == "zip" else entity_bomb(GOOD, member)
+    assert len(data) < 100_000
+    auth.login("dinsos")
+    workers, events = count(Worker), count(Event)
+    response = upload(client, data, "daftar.xlsx")
+    assert response.status_code == 422 and says in response.text
+    assert (count(ImportBatch), count(Worker), count(Claim), count(Event)) == (0, workers, 0, events)
+    assert upload(client, GOOD, "daftar.xlsx").status_code == 303  # the same list unbombed is staged
 
 
 def test_no_file_is_a_form_error(client, auth):
@@ -263,7 +282,7 @@ def test_cli_user_option_and_failures(world, cli, tmp_path):
     junk = tmp_path / "x.pdf"
     junk.write_bytes(b"%PDF-1.4\x00")
     refused = cli.invoke(args=["import-workers", str(junk), "--opd", "DINSOS"])
-    assert refused.exit_code == 1 and "Jenis file tidak didukung" in refused.output
+    assert refused.exit_code == 1 and "Jenis berkas tidak didukung" in refused.output
 
 
 def test_two_previews_of_one_file_import_it_once(client, auth, world):

@@ -7,10 +7,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from portal.core import tallies
+from portal.core import sheets, tallies
 from portal.core.models import Event, Worker
 from portal.queue import offline_sheet, transitions
 from portal.web.extensions import db
+from tests.core.test_sheets import MESSAGE, entity_bomb, zip_bomb
 
 KEY = b"test-only"  # TestingConfig.SECRET_KEY
 COL = {name: i for i, name in enumerate(offline_sheet.HEADER, 1)}
@@ -18,7 +19,7 @@ COL = {name: i for i, name in enumerate(offline_sheet.HEADER, 1)}
 
 @pytest.fixture(autouse=True)
 def _uploads(app, tmp_path):
-    app.config["TRANSFER_FOLDER"] = str(tmp_path / "unggahan")
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "unggahan")
 
 
 def download(client, query: str = ""):
@@ -180,14 +181,44 @@ def test_an_untouched_sheet_is_all_skipped(auth, client, names):
 
 @pytest.mark.parametrize("name, build, says", [
     ("keputusan.csv", lambda: b"ID,Versi\n", "Unggah berkas .xlsx"),
-    ("keputusan.xlsx", lambda: _sheet([["NIK", "Nama"], ["1609", "x"]]), "Kolom wajib tidak ditemukan"),
-    ("keputusan.xlsx", lambda: b"PK\x03\x04rusak", "rusak"),
+    ("keputusan.xlsx", lambda: _sheet([["NIK", "Nama"], ["1609", "x"]]),
+     "Kolom wajib tidak ditemukan: ID, Versi, Keputusan, Alasan, Catatan, Cek (baris judul kolom: baris 1)"),
+    ("keputusan.xlsx", lambda: _sheet([["Daftar"], offline_sheet.HEADER]), "Baris judul kolom tidak ditemukan di 1 "
+                                                                           "baris pertama"),
+    ("keputusan.xlsx", lambda: b"PK\x03\x04rusak", "Berkas .xlsx ini rusak atau bukan berkas Excel."),
+    ("keputusan.xlsx", lambda: b"", "Berkas kosong."),
 ])
 def test_bad_uploads_get_a_clear_message(auth, client, world, name, build, says):
     auth.login("dinsos")
     response = client.post("/antrian/unggah", data={"berkas": (io.BytesIO(build()), name)},
                            content_type="multipart/form-data")
     assert response.status_code == 422 and says in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("bomb, member, says", [
+    ("zip", "xl/sharedStrings.xml", "Isi berkas Excel ini terlalu besar setelah dibuka (lebih dari 1 MB)."),
+    ("zip", "xl/worksheets/sheet1.xml", "Isi berkas Excel ini terlalu besar setelah dibuka (lebih dari 1 MB)."),
+    ("entity", "xl/worksheets/sheet1.xml", MESSAGE["file_dtd"]),
+    ("entity", "xl/sharedStrings.xml", MESSAGE["file_dtd"]),
+])
+def test_bombs_are_refused_and_no_decision_is_applied(auth, client, names, monkeypatch, tmp_path, bomb, member, says):
+    monkeypatch.setattr(sheets, "MAX_UNZIPPED", 2**20)
+    auth.login("dinsos")
+    wb = download(client)
+    rows = rows_by_name(wb)
+    fill(wb, rows["Ahmad"], "Setujui")
+    fill(wb, rows["Badu"], "Tolak", "Meninggal dunia")
+    out = io.BytesIO()
+    wb.save(out)
+    data = zip_bomb(out.getvalue(), 3 * 2**20, member) if bomb == "zip" else entity_bomb(out.getvalue(), member)
+    assert len(data) < 100_000
+    response = client.post("/antrian/unggah", data={"berkas": (io.BytesIO(data), "keputusan.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and says in response.get_data(as_text=True)
+    assert {db.session.get(Worker, names[n].id).verification for n in ("Ahmad", "Badu")} == {"pending"}
+    assert not list((tmp_path / "unggahan").glob("*"))  # nothing kept for a preview
+    assert db.session.scalars(select(Event).where(Event.action.in_(("approve", "reject")))).all() == []
+    assert upload(client, wb).status_code == 303  # the same sheet unbombed is read
 
 
 def _sheet(rows) -> bytes:
