@@ -1,16 +1,25 @@
-"""Migrations build, from an empty database, exactly the schema the models describe."""
+"""Migrations build, from an empty database, exactly the schema the models describe — including
+what the models cannot say: the triggers that keep the audit trail append-only."""
+import ast
 import os
+from datetime import datetime, timezone
+from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DatabaseError
 
 from portal.core.models import Base
+from portal.web.extensions import db
 from tests.pg import ensure
 
 
-def test_migrations_match_the_models(make_app, tmp_path):
+@pytest.fixture
+def migrated(make_app, tmp_path):
+    """An app whose database was built by the migrations alone (`flask db upgrade`)."""
     pg = os.environ.get("TEST_DATABASE_URL")
     if pg:  # a database of its own: the suite's tables live in the main one
         url = pg.rsplit("/", 1)[0] + "/" + pg.rsplit("/", 1)[1] + "_migrations"
@@ -24,7 +33,36 @@ def test_migrations_match_the_models(make_app, tmp_path):
     app = make_app(schema=False, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         upgrade()
-        from portal.web.extensions import db
-        with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migrations_match_the_models(migrated):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_the_migrated_audit_trail_refuses_update_and_delete(migrated):
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO event (seq, action, note, detail, created_at, hash) "
+                          "VALUES (1, 'import', '', '', :at, :hash)"),
+                     {"at": datetime(2026, 6, 1, tzinfo=timezone.utc), "hash": "0" * 64})
+    for statement in ("UPDATE event SET note = 'diubah' WHERE seq = 1", "DELETE FROM event WHERE seq = 1"):
+        with pytest.raises(DatabaseError, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text(statement))
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT note FROM event")).scalars().all() == [""]
+
+
+def test_revisions_import_no_application_code():
+    """A revision stands alone: it builds the schema it was written for, not today's models."""
+    versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+    revisions = sorted(versions.glob("*.py"))
+    assert revisions
+    for revision in revisions:
+        tree = ast.parse(revision.read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not {m for m in imported if m.split(".")[0] in ("portal", "config")}, revision.name

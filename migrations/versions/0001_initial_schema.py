@@ -9,7 +9,21 @@ Create Date: 2026-11-29 01:54:01.170557
 from alembic import op
 import sqlalchemy as sa
 
-from portal.core.models import APPEND_ONLY
+
+# The database itself refuses to change or remove an audit event. Written out here, not imported
+# from the models: a revision records the schema as it was, whatever the code says later.
+APPEND_ONLY = {
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION event_append_only() RETURNS trigger AS $$
+           BEGIN RAISE EXCEPTION 'event is append-only'; END; $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE ON event
+           FOR EACH ROW EXECUTE FUNCTION event_append_only()""",
+    ],
+    "sqlite": [
+        "CREATE TRIGGER event_no_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, 'event is append-only'); END",
+        "CREATE TRIGGER event_no_delete BEFORE DELETE ON event BEGIN SELECT RAISE(ABORT, 'event is append-only'); END",
+    ],
+}
 
 
 # revision identifiers, used by Alembic.
