@@ -7,7 +7,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_test
 CHROMIUM ?= /usr/bin/chromium
 MO := translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test test-sqlite test-postgres test-e2e screenshots bench i18n venv clean
+.PHONY: run test check test-sqlite test-postgres test-e2e screenshots bench i18n venv clean
 
 venv: $(VENV)/.installed $(MO)
 
@@ -35,9 +35,16 @@ run: venv
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## Set up and run the whole suite on SQLite (with the browser tests when Chromium is there),
-## then on PostgreSQL when one is reachable
-test: venv test-sqlite test-postgres
+## Set up, check the house rules, run the whole suite on SQLite (with the browser tests when
+## Chromium is there), then on PostgreSQL when one is reachable
+test: venv check test-sqlite test-postgres
+
+## The house rules a machine checks: ruff (pyflakes, pycodestyle, isort, bugbear), mypy on core/
+## and every rules module, the import contracts (pyproject.toml)
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test-sqlite: venv
 	@if [ -x "$(CHROMIUM)" ]; then echo "== Browser tests (tests/e2e) on $(CHROMIUM)"; \

@@ -5,8 +5,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.admin import bp
 from portal.admin.forms import RateForm
+from portal.admin.views import bp
 from portal.core import clock
 from portal.core.roles import ADMINS
 from portal.county import fiscal

@@ -3,15 +3,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.admin import bp
 from portal.admin.forms import ActiveForm, CategoryForm, ReasonForm, ToggleForm
+from portal.admin.views import bp
 from portal.core import reference
 from portal.core.models import OPD, Category, RejectReason
 from portal.core.roles import ADMINS
-from portal.queue import transitions
+from portal.web import unit
 from portal.web.extensions import db
 from portal.web.guards import roles_required
-from portal.web.text import describe
 
 
 def _category_form(**kwargs) -> CategoryForm:
@@ -39,13 +38,10 @@ def reference_data():
 
 
 def _apply(action, reason_form=None, category_form=None):
-    try:
-        action()
-        db.session.commit()
-    except transitions.TransitionError as error:
-        db.session.rollback()
-        flash(describe(error), "error")
-        return _page(reason_form, category_form, error.status)
+    done = unit.commit(action)
+    if not done.ok:
+        flash(done.message, "error")
+        return _page(reason_form, category_form, done.status)
     flash(_("Tersimpan."), "info")
     return redirect(url_for("admin.reference_data"), 303)
 

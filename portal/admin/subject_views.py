@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Response, render_template, request
 from flask_login import current_user
 
-from portal.admin import bp
+from portal.admin.views import bp
 from portal.core import privacy
 from portal.core.roles import ADMINS
 from portal.web.extensions import db

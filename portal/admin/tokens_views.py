@@ -5,8 +5,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.admin import bp
 from portal.admin.forms import RevokeForm, TokenForm
+from portal.admin.views import bp
 from portal.api import tokens as api_tokens
 from portal.core.models import ApiToken
 from portal.core.roles import ADMINS

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.api import bp, report, tokens
+from portal.api import report, tokens
 from portal.core.models import utcnow
 from portal.core.roles import SUMMARY_READERS
 from portal.web.extensions import db
+
+bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _refuse(status: int, message: str, challenge: str | None = None):

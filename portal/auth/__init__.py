@@ -1,7 +1,4 @@
 """The account pages at the root of the site: home (/), login (/masuk), logout (/keluar), own
 password (/sandi) and the interface language (/bahasa)."""
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from portal.auth import language_views, views  # noqa: E402,F401  (registers the views)
+from portal.auth import language_views  # noqa: F401  (their views join bp)
+from portal.auth.views import bp as bp

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from wtforms import HiddenField, SelectField
 
-from portal.auth import bp
+from portal.auth.views import bp
 from portal.web.extensions import db
 from portal.web.forms import PortalForm
 

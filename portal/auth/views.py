@@ -4,18 +4,19 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import accounts, bp
+from portal.auth import accounts
 from portal.auth.forms import ChangePasswordForm, LoginForm
 from portal.core import audit
 from portal.core.models import User
-from portal.queue import transitions
+from portal.web import unit
 from portal.web.extensions import db, limiter
 from portal.web.htmx import is_htmx
-from portal.web.text import describe
+
+bp = Blueprint("auth", __name__)
 
 HOME = {"verifier": "queue.index", "supervisor": "county.index", "admin": "county.index",
         "bpjs": "bpjs.index"}
@@ -126,14 +127,11 @@ def change_password():
     if not form.validate_on_submit():
         return render_template("auth/password.html", form=form), 422 if form.is_submitted() else 200
     user = db.session.get(User, current_user.id)
-    try:
-        accounts.change_own_password(db.session, user, form.current.data, form.new.data,
-                                     current_app.config["PASSWORD_HASH_METHOD"])
-        db.session.commit()
-    except transitions.TransitionError as error:
-        db.session.rollback()
-        flash(describe(error), "error")
-        return render_template("auth/password.html", form=form), error.status
+    done = unit.commit(lambda: accounts.change_own_password(db.session, user, form.current.data, form.new.data,
+                                                            current_app.config["PASSWORD_HASH_METHOD"]))
+    if not done.ok:
+        flash(done.message, "error")
+        return render_template("auth/password.html", form=form), done.status
     login_user(user)  # the new password ended the old sessions; keep this one
     flash(_("Kata sandi diganti."), "info")
     return redirect(url_for("auth.home"), 303)

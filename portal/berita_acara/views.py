@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.berita_acara import bp, contents
+from portal.berita_acara import contents
 from portal.core import clock, tallies
 from portal.core.models import OPD, utcnow
 from portal.core.roles import REPORT_READERS
 from portal.web.extensions import db
 from portal.web.guards import roles_required
+
+bp = Blueprint("berita_acara", __name__, url_prefix="/berita-acara")
 
 
 def _day() -> date | None:

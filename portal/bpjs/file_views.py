@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from portal.bpjs import bp, participant_file
+from portal.bpjs import participant_file
+from portal.bpjs.views import bp
 from portal.core import clock
 from portal.core.roles import ENROLLERS
 from portal.web.extensions import db

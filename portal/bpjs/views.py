@@ -2,12 +2,12 @@
 approval was withdrawn while enrolled. Row swaps and counts update in place, as in the queue."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.bpjs import bp, enrolment
+from portal.bpjs import enrolment
 from portal.bpjs.forms import EnrolForm, EnrolmentChangeForm
 from portal.core import clock, privacy, queries, tallies
 from portal.core.models import OPD, Category, Kecamatan, Worker
@@ -17,6 +17,8 @@ from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import blocks, is_htmx, page_or_block
 from portal.web.unit import attempt
+
+bp = Blueprint("bpjs", __name__, url_prefix="/bpjs")
 
 TEMPLATE = "bpjs/index.html"
 

@@ -23,7 +23,7 @@ OWNERS = ("current", "claimant")
 OUTCOME_LABELS = {"kept": N_("tetap di OPD semula"), "moved": N_("dipindah ke OPD pengklaim"),
                   "dismissed": N_("bukan ganda"), "merged": N_("digabungkan")}
 THRESHOLD = names.THRESHOLD
-SUBMITTED_LABELS = (  # the claimant's row as domain.intake stores it: (label, its keys)
+SUBMITTED_LABELS = (  # the claimant's row as portal.intake.staging stores it: (label, its keys)
     (N_("Baris"), ("row",)), (N_("Nama"), ("name", "full_name")), (N_("NIK"), ("nik",)),
     (N_("Jenis kelamin"), ("sex", "sex_l", "sex_p")), (N_("Tanggal lahir"), ("birth", "birth_date")),
     (N_("Alamat"), ("address",)), (N_("Desa/kelurahan"), ("desa",)), (N_("Kecamatan"), ("kecamatan",)),
@@ -60,7 +60,7 @@ def claims_for(session: Session, user: User, limit: int = 200, recent: int = 20)
     batch_ids = {c.batch_id for c in (*open_, *done) if c.batch_id}
     files = dict(session.execute(select(ImportBatch.id, ImportBatch.file_name)
                                  .where(ImportBatch.id.in_(batch_ids))).all()) if batch_ids else {}
-    return ClaimList(list(open_), total, list(done), files)
+    return ClaimList(list(open_), total or 0, list(done), files)
 
 
 def submitted_fields(claim: Claim) -> list[tuple[str, str]]:
@@ -103,14 +103,14 @@ def resolve(session: Session, claim: Claim, actor: User, owner: str, version: in
     worker = claim.worker
     if version != worker.version:
         raise stale(session, worker)
-    source, target = worker.opd, session.get(OPD, claim.claimant_opd_id)
+    source, target = worker.opd, session.get_one(OPD, claim.claimant_opd_id)
     moving = owner == "claimant" and target.id != source.id
     # The claim row first: of two deciders at once, only one finds it still open.
     done = session.execute(update(Claim).where(Claim.id == claim.id, Claim.status == "open").values(
         status="moved" if moving else "kept", resolved_by_id=actor.id, resolved_at=utcnow()))
-    if done.rowcount != 1:
+    if done.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE answers a CursorResult
         session.rollback()
-        raise _decided(session, session.get(Claim, claim.id, populate_existing=True))
+        raise _decided(session, session.get_one(Claim, claim.id, populate_existing=True))
     session.refresh(claim)
     detail = json.dumps({"claim": claim.id, "from": source.code, "to": (target if moving else source).code,
                          "claimant": target.code}, ensure_ascii=False)

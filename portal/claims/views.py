@@ -3,11 +3,11 @@ decision answers htmx with the list block (and a message), and a plain form post
 or the page again saying what was refused."""
 from __future__ import annotations
 
-from flask import abort
+from flask import Blueprint, abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.claims import bp, rules
+from portal.claims import rules
 from portal.claims.forms import ResolveForm
 from portal.core.models import Claim
 from portal.core.roles import CLAIM_VIEWERS, RESOLVERS
@@ -16,6 +16,8 @@ from portal.web.extensions import db
 from portal.web.forms import first_error
 from portal.web.guards import roles_required
 from portal.web.htmx import page_or_block
+
+bp = Blueprint("claims", __name__, url_prefix="/klaim")
 
 
 def _claims_page(notice: str | None = None, status: int = 200):

@@ -39,7 +39,7 @@ def _canonical_time(value: datetime) -> str:
 def digest(fields: dict, prev_hash: str) -> str:
     """The seal of one event: HMAC-SHA-256 over the previous seal and the event's own fields."""
     body = {k: fields.get(k) for k in SEALED}
-    body["created_at"] = _canonical_time(body["created_at"])
+    body["created_at"] = _canonical_time(fields["created_at"])
     data = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hmac.new(_key["value"], (prev_hash + data).encode(), hashlib.sha256).hexdigest()
 

@@ -18,7 +18,7 @@ def stale(session: Session, worker: Worker) -> Stale:
     """The error for a decision made on an old copy: who changed the worker, when, to what."""
     last = session.scalars(select(Event).where(Event.worker_id == worker.id, Event.to_state.is_not(None))
                            .order_by(Event.seq.desc()).limit(1)).first()
-    if last is None:
+    if last is None or last.to_state is None:
         return Stale(N_("Data ini sudah berubah. Muat ulang sebelum memutuskan."))
     return Stale(N_("Data ini sudah diubah oleh %(who)s (%(action)s) pada %(when)s; status sekarang "
                     "%(state)s. Periksa lagi sebelum memutuskan."),
@@ -45,7 +45,7 @@ def record_change(session: Session, worker: Worker, was: tallies.Cell, actor: Us
     except StaleDataError:
         # Someone committed a change between our read and our write.
         session.rollback()
-        raise stale(session, session.get(Worker, worker.id, populate_existing=True)) from None
+        raise stale(session, session.get_one(Worker, worker.id, populate_existing=True)) from None
     tallies.move(session, was, tallies.cell(worker))
     return audit.record(session, action=action, user_id=actor.id, worker_id=worker.id,
                         from_state=before, to_state=to, created_at=worker.updated_at, **fields)

@@ -1,7 +1,7 @@
 """Database tables as SQLAlchemy 2.0 typed mappings.
 
-Plain SQLAlchemy (no Flask import) so domain modules and scripts can use the models with any
-Session; Flask-SQLAlchemy binds this Base in `portal.extensions`.
+Plain SQLAlchemy (no Flask import) so rules modules and scripts can use the models with any
+Session; Flask-SQLAlchemy binds this Base in `portal.web.extensions`.
 """
 from __future__ import annotations
 
@@ -245,7 +245,7 @@ class DuplicateReview(Base):
 
 class Event(Base):
     """Append-only audit record: who did what to which worker, from which state to which,
-    from which address; `hash` seals it to the event before it (see domain.audit)."""
+    from which address; `hash` seals it to the event before it (see portal.core.audit)."""
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_worker", "worker_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)

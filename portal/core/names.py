@@ -114,7 +114,7 @@ def score(a: str, b: str, cutoff: float = 0) -> float:
 
 def similar_pairs(names: list[str], threshold: float = THRESHOLD):
     """(score, i, j) for each pair i < j of normalised `names` scoring at least `threshold`;
-    every pair is compared, so callers pass small blocks (see domain.duplicates)."""
+    every pair is compared, so callers pass small blocks (see portal.duplicates.rules)."""
     if len(names) <= SMALL_BLOCK:
         for i, j in combinations(range(len(names)), 2):
             if (s := score(names[i], names[j], threshold)) >= threshold:

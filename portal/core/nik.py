@@ -64,7 +64,9 @@ class Verdict:
 @cache
 def regions() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """(provinces, regencies, kecamatan): code → name, read once from the Kemendagri tables."""
-    provinces, regencies, kecamatan = {}, {}, {}
+    provinces: dict[str, str] = {}
+    regencies: dict[str, str] = {}
+    kecamatan: dict[str, str] = {}
     with open(DATA / "wilayah-provinsi-kabupaten.csv", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             (provinces if row["level"] == "provinsi" else regencies)[row["kode"]] = row["nama"]
@@ -102,7 +104,7 @@ def _decode(value: str, today: date) -> tuple[NIK | None, list[Problem]]:
                                     {"d": value[6:12]}))
     if value[12:] == "0000":
         problems.append(Problem("nik_serial", N_("Nomor urut NIK tidak boleh 0000.")))
-    if problems:
+    if problems or born is None:
         return None, problems
     return NIK(value, value[:2], value[:4], value[:6], born, sex, value[12:]), []
 
@@ -111,7 +113,7 @@ def parse(value: str, today: date | None = None) -> NIK:
     """Return the parts of `value`, or raise NIKError saying what is wrong with it (format,
     calendar date, serial; region codes are `validate`'s business)."""
     parts, problems = _decode((value or "").strip(), today or clock.today())
-    if problems:
+    if problems or parts is None:
         raise NIKError(problems[0].message, **problems[0].params)
     return parts
 

@@ -60,19 +60,19 @@ def queue_page(session: Session, opd_id: int, status: str, q: str, number: int, 
     total comes from the kept tallies, not a count over workers."""
     stmt = matching(opd_id, status, q)
     if q.strip():
-        total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     else:
         figures = tallies.for_opd(session, opd_id)
         total = figures.received if status == "all" else getattr(figures, status)
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
-    order = [Worker.full_name, Worker.id]
+    order: list = [Worker.full_name, Worker.id]
     if status == "all":
         order.insert(0, case((Worker.verification == "pending", 0), else_=1))
     items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),
                                          joinedload(Worker.kecamatan), joinedload(Worker.reject_reason))
                             .order_by(*order).offset((number - 1) * size).limit(size)).all()
-    return Page(items, total, number, size)
+    return Page(list(items), total, number, size)
 
 
 DESK_TABS = {  # the BPJS desk's lists
@@ -110,17 +110,17 @@ def drill_page(session: Session, opd_id: int | None, category_id: int | None, ke
 
 def _by_name(session: Session, stmt: Select, number: int, size: int) -> Page:
     """Page `number` of `stmt`'s workers ordered by name (past the end: the last page)."""
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     number = min(max(1, number), max(1, -(-total // size)))
     items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),
                                          joinedload(Worker.kecamatan), joinedload(Worker.opd))
                             .order_by(Worker.full_name, Worker.id).offset((number - 1) * size).limit(size)).all()
-    return Page(items, total, number, size)
+    return Page(list(items), total, number, size)
 
 
 def history(session: Session, worker_id: int) -> list[Event]:
     """The decisions and changes of one worker, newest first (views of its NIK are in the data
     subject report, not here: they would crowd out the decisions)."""
-    return session.scalars(select(Event).options(joinedload(Event.user))
+    return list(session.scalars(select(Event).options(joinedload(Event.user))
                            .where(Event.worker_id == worker_id, Event.to_state.is_not(None))
-                           .order_by(Event.seq.desc())).all()
+                           .order_by(Event.seq.desc())).all())

@@ -61,7 +61,7 @@ def seed(session: Session) -> None:
     session.flush()
     opd_ids = dict(session.execute(select(OPD.code, OPD.id)).all())
     have = set(session.scalars(select(Category.code)))
-    session.add_all(Category(code=c, name=n, opd_id=opd_ids.get(o))
+    session.add_all(Category(code=c, name=n, opd_id=opd_ids.get(o) if o else None)
                     for c, n, o in CATEGORIES if c not in have)
     have = set(session.scalars(select(RejectReason.code)))
     session.add_all(RejectReason(code=c, label=label, note_required=r, sort=i)

@@ -9,8 +9,9 @@ from werkzeug.datastructures import MultiDict
 from portal.core import clock
 from portal.core.errors import TransitionError
 from portal.core.roles import WATCHERS
-from portal.county import bp, fiscal
+from portal.county import fiscal
 from portal.county.forms import ScenarioForm
+from portal.county.views import bp
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import page_or_block

@@ -12,7 +12,6 @@ from portal.core import tallies
 from portal.core.models import OPD, Category, Kecamatan, RejectReason
 from portal.core.tallies import Figures
 
-DIMENSIONS = ("opd", "category", "kecamatan")
 SORT_KEYS = {  # column → value of a row to sort by
     "name": lambda r: r.name.lower(), "received": lambda r: r.figures.received,
     "pending": lambda r: r.figures.pending, "approved": lambda r: r.figures.approved,

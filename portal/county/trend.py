@@ -1,5 +1,5 @@
 """Progress over time: daily snapshots of each OPD's figures, the county's coverage targets and the
-outlook towards the next one (the chart itself: domain.chart). No Flask import.
+outlook towards the next one (the chart itself: portal.county.chart). No Flask import.
 
 A snapshot row is one OPD's kept figures at the end of one day in OKU Selatan (WIB). `flask
 snapshot` takes today's each evening; `backfill` rebuilds past days from the audit trail (demo).
@@ -90,9 +90,10 @@ def backfill(session: Session, today: date, days: int = 200) -> int:
     stmt = (select(Event.worker_id, Event.action, Event.from_state, Event.created_at)
             .where(Event.action.in_(VERIFYING + ENROLLING), Event.worker_id.is_not(None))
             .order_by(Event.seq.desc()))
-    for wid, action, was, at in session.execute(stmt):  # newest first: undo each change
-        if wid not in workers or was is None:
+    for event_worker, action, was, at in session.execute(stmt):  # newest first: undo each change
+        if event_worker is None or event_worker not in workers or was is None:
             continue
+        wid = event_worker
         opd, on = workers[wid]
         kind = 0 if action in VERIFYING else 1
         if action == "enrol":
@@ -236,7 +237,7 @@ def scorecard(points: list[Point], figures: Figures, goals, today: date) -> list
     is its last snapshot's coverage of eligible names, this and later years' the current one."""
     out = []
     for goal in goals:
-        fig = figures
+        fig: Figures | None = figures
         if goal.year < today.year:
             fig = next((p.figures for p in reversed(points) if p.day.year == goal.year), None)
         actual = None if fig is None else fig.coverage_of_eligible

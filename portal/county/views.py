@@ -2,7 +2,7 @@
 breakdowns by OPD, category and kecamatan, rejection reasons, and the lists behind each figure."""
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -10,11 +10,13 @@ from portal.core import clock, queries, tallies
 from portal.core.models import OPD, Category, Kecamatan, utcnow
 from portal.core.roles import WATCHERS
 from portal.core.states import ENROLMENT, ENROLMENT_LABELS, VERIFICATION, VERIFICATION_LABELS
-from portal.county import bp, chart, dashboard, trend
+from portal.county import chart, dashboard, trend
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import is_htmx, page_or_block
 from portal.web.text import num
+
+bp = Blueprint("county", __name__, url_prefix="/kabupaten")
 
 TEMPLATE = "county/index.html"
 

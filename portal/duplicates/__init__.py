@@ -1,6 +1,2 @@
 """/ganda: likely duplicates — one person listed twice under different NIKs."""
-from flask import Blueprint
-
-bp = Blueprint("duplicates", __name__, url_prefix="/ganda")
-
-from portal.duplicates import views  # noqa: E402,F401  (registers the views)
+from portal.duplicates.views import bp as bp

@@ -3,19 +3,21 @@ Actions answer htmx with the list block (and a message), and a plain form post w
 or the page again saying what was refused."""
 from __future__ import annotations
 
-from flask import abort
+from flask import Blueprint, abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.models import Worker
 from portal.core.roles import ADMINS, RESOLVERS
-from portal.duplicates import bp, rules
+from portal.duplicates import rules
 from portal.duplicates.forms import DismissForm, MergeForm
 from portal.web import unit
 from portal.web.extensions import db
 from portal.web.forms import first_error
 from portal.web.guards import roles_required
 from portal.web.htmx import page_or_block
+
+bp = Blueprint("duplicates", __name__, url_prefix="/ganda")
 
 
 def _pairs_page(notice: str | None = None, status: int = 200):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,11 +13,13 @@ from portal.core import clock, export_trail, queries
 from portal.core.models import OPD, Category, Kecamatan, Worker
 from portal.core.roles import ADMINS, DECIDERS, ENROLLERS, WATCHERS
 from portal.core.states import ENROLMENT, ROLES, VERIFICATION
-from portal.exports import bp, rules
+from portal.exports import rules
 from portal.web import downloads
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.opds import opd_arg, queue_opd
+
+bp = Blueprint("exports", __name__, url_prefix="/ekspor")
 
 
 def _exports_page(message: str | None = None, status: int = 200):

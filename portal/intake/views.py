@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,12 +16,15 @@ from portal.core import sheets
 from portal.core.errors import TransitionError
 from portal.core.models import OPD, Claim, ImportBatch
 from portal.core.roles import DECIDERS
-from portal.intake import bp, staging
+from portal.intake import staging
 from portal.intake.forms import ConfirmForm, UploadForm
 from portal.intake.rejected import rejected_rows_xlsx
+from portal.web import unit
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.text import describe
+
+bp = Blueprint("intake", __name__, url_prefix="/impor")
 
 PAGE = 100  # preview rows per page; the counts always cover the whole file
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -119,12 +122,10 @@ def confirm(batch_id: int):
     upload_ = _batch(batch_id)
     if not ConfirmForm().validate():
         abort(400)
-    try:
-        result = staging.commit(db.session, upload_, current_user)
-        db.session.commit()
-    except TransitionError as error:
-        db.session.rollback()
-        return _show(_batch(batch_id), describe(error), error.status)
+    done = unit.commit(lambda: staging.commit(db.session, upload_, current_user))
+    if not done.ok:
+        return _show(_batch(batch_id), done.message, done.status)
+    result = done.value
     flash(_("%(n)s nama diimpor dengan status Menunggu; %(c)s klaim dibuka; %(e)s baris bermasalah tidak diimpor.",
             n=result.importable, c=result.counts["claim"], e=result.counts["error"]), "info")
     return redirect(url_for("intake.batch", batch_id=batch_id), 303)
@@ -153,11 +154,8 @@ def discard(batch_id: int):
     upload_ = _batch(batch_id)
     if not ConfirmForm().validate():
         abort(400)
-    try:
-        staging.discard(db.session, upload_, current_user)
-        db.session.commit()
-    except TransitionError as error:
-        db.session.rollback()
-        return _show(_batch(batch_id), describe(error), error.status)
+    done = unit.commit(lambda: staging.discard(db.session, upload_, current_user))
+    if not done.ok:
+        return _show(_batch(batch_id), done.message, done.status)
     flash(_("Unggahan dibatalkan; filenya dihapus."), "info")
     return redirect(url_for("intake.index"), 303)

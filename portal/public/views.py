@@ -1,14 +1,15 @@
 """The view of /publik: progress open to anyone, aggregates only."""
 from __future__ import annotations
 
-from flask import current_app, make_response, render_template, request
+from flask import Blueprint, current_app, make_response, render_template, request
 from flask_login import current_user
 
 from portal.core import clock
 from portal.core.models import utcnow
 from portal.county import trend
-from portal.public import bp
 from portal.web.extensions import db
+
+bp = Blueprint("public", __name__, url_prefix="/publik")
 
 
 @bp.get("")

@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.roles import DECIDERS
-from portal.queue import bp, bulk, transitions
+from portal.queue import bulk, transitions
 from portal.queue.forms import BulkForm
-from portal.queue.views import TEMPLATE, _back, _context
+from portal.queue.views import TEMPLATE, _back, _context, bp
+from portal.web import unit
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import blocks, is_htmx, page_or_block
@@ -39,15 +40,12 @@ def bulk_confirm():
 def bulk_approve():
     """Approve exactly the confirmed rows, all or none."""
     form, opd = BulkForm(), queue_opd()
-    try:
-        if not form.validate():
-            raise transitions.Invalid(_("Formulir kedaluwarsa. Muat ulang halaman."))
-        count = bulk.approve(db.session, bulk.decode(form.items.data), current_user)
-        db.session.commit()
-    except transitions.TransitionError as error:
-        db.session.rollback()
-        return _refuse(opd, describe(error), error.status)
-    message = _("%(n)s nama disetujui.", n=num(count))
+    if not form.validate():
+        return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
+    done = unit.commit(lambda: bulk.approve(db.session, bulk.decode(form.items.data), current_user))
+    if not done.ok:
+        return _refuse(opd, done.message, done.status)
+    message = _("%(n)s nama disetujui.", n=num(done.value))
     if is_htmx():
         return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message))
     flash(message, "info")

@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from portal.core import clock
 from portal.core.roles import DECIDERS
-from portal.queue import bp, offline_sheet
+from portal.queue import offline_sheet
+from portal.queue.views import bp
 from portal.web import downloads
 from portal.web.extensions import db
 from portal.web.guards import roles_required

@@ -61,18 +61,18 @@ def correct(session: Session, worker: Worker, actor: User, version: int,
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
         raise Invalid(N_("Kolom ini tidak dapat diperbaiki: %(fields)s."), fields=", ".join(sorted(unknown)))
-    changes = {k: (v or "").strip() for k, v in changes.items()}
-    if "full_name" in changes and not changes["full_name"]:
+    cleaned: dict[str, str | None] = {k: (v or "").strip() for k, v in changes.items()}
+    if "full_name" in cleaned and not cleaned["full_name"]:
         raise Invalid(N_("Nama tidak boleh kosong."))
-    if changes.get("desa_code"):
-        desa = session.get(Desa, changes["desa_code"])
+    if cleaned.get("desa_code"):
+        desa = session.get(Desa, cleaned["desa_code"])
         if desa is None:
             raise Invalid(N_("Desa/kelurahan tidak dikenal."))
         if desa.kecamatan_code != worker.kecamatan_code:
-            changes["kecamatan_code"] = desa.kecamatan_code
-    elif "desa_code" in changes:
-        changes["desa_code"] = None
-    diff = {k: [getattr(worker, k), v] for k, v in changes.items() if getattr(worker, k) != v}
+            cleaned["kecamatan_code"] = desa.kecamatan_code
+    elif "desa_code" in cleaned:
+        cleaned["desa_code"] = None
+    diff = {k: [getattr(worker, k), v] for k, v in cleaned.items() if getattr(worker, k) != v}
     if not diff:
         raise Invalid(N_("Tidak ada yang berubah."))
     was = tallies.cell(worker)

@@ -1,7 +1,7 @@
 """Views of the verifier's queue. Each parses input, calls one domain function, renders."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,13 +10,15 @@ from portal.core import queries, tallies
 from portal.core.models import OPD, RejectReason, Worker
 from portal.core.roles import DECIDERS
 from portal.core.states import VERIFICATION_LABELS
-from portal.queue import bp, transitions
+from portal.queue import transitions
 from portal.queue.forms import DecisionForm, RejectForm
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import blocks, is_htmx, page_or_block
 from portal.web.opds import all_opds, queue_opd
 from portal.web.unit import attempt
+
+bp = Blueprint("queue", __name__, url_prefix="/antrian")
 
 TEMPLATE = "queue/index.html"
 

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from portal.core import privacy, queries
 from portal.core.models import Desa, Kecamatan, RejectReason
 from portal.core.roles import DECIDERS
-from portal.queue import bp, transitions
+from portal.queue import transitions
 from portal.queue.forms import CorrectForm
-from portal.queue.views import _worker
+from portal.queue.views import _worker, bp
+from portal.web import unit
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import page_or_block
-from portal.web.text import describe
 
 
 def _desa_choices() -> dict[str, str | dict[str, str]]:
@@ -39,7 +39,8 @@ def _render(worker, form, status=200):
 @bp.post("/<int:worker_id>/nik")
 @roles_required(*DECIDERS)
 def nik(worker_id: int):
-    """Reveal the full NIK of one row (audited; POST, so no link elsewhere can log a view)."""
+    """Reveal the full NIK of one queue row, audited (a POST: a link or prefetch reveals nothing;
+    the worker's own page shows it too, and audits each GET the same way)."""
     w = _worker(worker_id)
     value = privacy.reveal(db.session, current_user, w, "antrian")
     db.session.commit()
@@ -67,14 +68,11 @@ def correct(worker_id: int):
     if not form.validate():
         return _render(w, form, 422)
     changes = {f: getattr(form, f).data for f in transitions.CORRECTABLE}
-    try:
-        transitions.correct(db.session, w, current_user, form.version.data, changes)
-        db.session.commit()
-    except transitions.TransitionError as error:
-        db.session.rollback()
+    done = unit.commit(lambda: transitions.correct(db.session, w, current_user, form.version.data, changes))
+    if not done.ok:
         w = _worker(worker_id)
         form.version.data = w.version  # the message says what changed; a resubmit is deliberate
-        flash(describe(error), "error")
-        return _render(w, form, error.status)
+        flash(done.message, "error")
+        return _render(w, form, done.status)
     flash(_("Perubahan data %(name)s disimpan.", name=w.full_name), "info")
     return redirect(url_for("queue.worker", worker_id=w.id), 303)

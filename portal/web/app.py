@@ -112,6 +112,7 @@ def init_app(app: Flask) -> None:
                                  ENROLMENT_LABELS=ENROLMENT_LABELS, ROLE_LABELS=ROLE_LABELS,
                                  ACTION_LABELS=ACTION_LABELS, STATE_LABELS=STATE_LABELS,
                                  allowed_actions=states.allowed_actions, can=guards.can)
+    app.jinja_env.tests["can"] = guards.can  # `… | selectattr('0', 'can')` keeps the permitted links
 
     @app.errorhandler(CSRFError)
     def _csrf(_error_):

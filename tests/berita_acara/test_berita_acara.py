@@ -39,7 +39,7 @@ def nik_views(user_id=None):
     return db.session.scalars(stmt.order_by(Event.seq)).all()
 
 
-# --- domain ---------------------------------------------------------------------------------
+# --- rules ----------------------------------------------------------------------------------
 
 def test_build_lists_only_that_opds_decided_names(world, kesra_list):
     doc = contents.build(db.session, world.opd["KESRA"], world.users["kesra"], date(2025, 12, 1))

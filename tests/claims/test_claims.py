@@ -13,7 +13,7 @@ from tests.factories import PASSWORD, World
 
 
 def claim(world, worker: Worker, claimant: str, **row) -> Claim:
-    # the keys domain.intake stores: the columns as typed, the row number and the file
+    # the keys portal.intake.staging stores: the columns as typed, the row number and the file
     row = {"name": worker.full_name, "nik": worker.nik, "desa": "Pulau Beringin", "row": 7,
            "file_name": "kesra.xlsx", **row}
     made = Claim(worker=worker, claimant_opd_id=world.opd[claimant].id, submitted=json.dumps(row))

@@ -88,7 +88,7 @@ def test_threshold_separates_variants_from_other_people(a, b, same):
     assert (s >= names.THRESHOLD) is same, s
 
 
-# ---- likely duplicates: domain -------------------------------------------------------------
+# ---- likely duplicates: rules --------------------------------------------------------------
 
 def test_candidates_found_through_titles_and_spelling(world):
     a = person(world, "KESRA", "H. Muhammad Yusuf bin Ahmad")

@@ -1,5 +1,8 @@
 """Who may reach what: every route in app.url_map, for anonymous, each role, and a verifier of
 another OPD. A route added without an entry here fails this test."""
+import re
+
+import pytest
 from flask import url_for
 
 from portal.api import tokens
@@ -145,3 +148,18 @@ def test_access_matrix(app, world):
             checked += 1
             db.session.rollback()
     assert checked == len(EXPECTED) * len(ROLES)
+
+
+MENU = ("/antrian/", "/impor", "/bpjs/", "/berita-acara", "/ekspor", "/klaim", "/ganda", "/kabupaten/",
+        "/kabupaten/fiskal", "/admin/pengguna", "/admin/rujukan", "/admin/target", "/admin/tarif",
+        "/admin/subjek", "/admin/token")
+
+
+@pytest.mark.parametrize("role", ["admin", "supervisor", "bpjs", "dinsos"])
+def test_the_menu_offers_exactly_the_pages_the_role_may_open(client, auth, world, role):
+    auth.login(role)
+    nav = re.search(r'<nav aria-label="Menu utama">(.*?)</nav>', client.get("/masuk", follow_redirects=True).text,
+                    re.S).group(1)
+    shown = {href for href in re.findall(r'href="([^"]+)"', nav) if href in MENU}
+    opens = {path for path in MENU if client.get(path, follow_redirects=True).status_code == 200}
+    assert shown == opens and opens

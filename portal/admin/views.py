@@ -1,21 +1,21 @@
 """Accounts: create, reset a password, deactivate, assign verifiers to OPDs — all audited."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.admin import bp
 from portal.admin.forms import ActiveForm, AssignForm, ToggleForm, UserForm
 from portal.auth import accounts
 from portal.core.models import OPD, User
 from portal.core.roles import ADMINS
 from portal.core.states import ROLE_LABELS, ROLES
-from portal.queue import transitions
+from portal.web import unit
 from portal.web.extensions import db
 from portal.web.guards import roles_required
-from portal.web.text import describe
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _opds() -> list[OPD]:
@@ -46,14 +46,11 @@ def _opd(code: str | None) -> OPD | None:
 
 
 def _apply(action, success: str, form=None):
-    try:
-        result = action()
-        db.session.commit()
-    except transitions.TransitionError as error:
-        db.session.rollback()
-        flash(describe(error), "error")
-        return _page(form, error.status)
-    if result:  # a one-time password: shown on this answer only, never kept in the session
+    done = unit.commit(action)
+    if not done.ok:
+        flash(done.message, "error")
+        return _page(form, done.status)
+    if result := done.value:  # a one-time password: shown on this answer only, never kept in the session
         return _page(secret=success % {"password": result})
     flash(success, "info")
     return redirect(url_for("admin.users"), 303)
