@@ -55,7 +55,7 @@ test-sqlite: venv
 test-postgres: venv
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest -rs --ignore=tests/e2e; \
-	elif $(BIN)/python tests/pg.py ensure "$(PG_URL)"; then \
+	elif $(BIN)/python -m tests.pg ensure "$(PG_URL)"; then \
 		echo "== PostgreSQL: $(PG_URL)"; TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest -rs --ignore=tests/e2e; \
 	elif [ -n "$$REQUIRE_SERVICES" ]; then \
 		echo "== PostgreSQL required (REQUIRE_SERVICES) but not reachable at $(PG_URL)"; exit 1; \

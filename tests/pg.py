@@ -1,4 +1,4 @@
-"""`python tests/pg.py ensure URL`: exit 0 when the PostgreSQL server in URL answers, creating
+"""`python -m tests.pg ensure URL`: exit 0 when the PostgreSQL server in URL answers, creating
 its database if missing; exit 1 when no server is reachable (the suite then runs on SQLite only)."""
 import sys
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from portal.core import N_, audit
 from portal.core.errors import Invalid, NotAllowed, WrongState
 from portal.core.models import ApiToken, User, utcnow
+from portal.core.roles import ADMINS
 
 NAME_MAX = 80
 PLAIN_MAX = 200  # token_urlsafe(32) is 43 characters; anything much longer is not ours
@@ -32,7 +33,7 @@ def digest(plain: str) -> str:
 
 
 def _admin(actor: User) -> None:
-    if actor.role != "admin":
+    if actor.role not in ADMINS:
         raise NotAllowed(N_("Hanya administrator yang dapat mengelola token API."))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from portal.core import N_, audit
 from portal.core.errors import Invalid, NotAllowed
 from portal.core.models import OPD, User, utcnow
+from portal.core.roles import ADMINS
 from portal.core.states import ROLES
 
 MIN_LENGTH = 10
@@ -54,7 +55,7 @@ def temporary_password() -> str:
 
 
 def _admin(actor: User) -> None:
-    if actor.role != "admin":
+    if actor.role not in ADMINS:
         raise NotAllowed(N_("Hanya administrator yang dapat mengelola pengguna."))
 
 

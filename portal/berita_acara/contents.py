@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.core import audit
 from portal.core.models import OPD, User, Worker, utcnow
+from portal.core.roles import EVERY_OPD_READERS
 from portal.core.tallies import Figures
 
 # The document is an Indonesian official letter whatever language the screen speaks.
@@ -48,6 +49,7 @@ class BeritaAcara:
     rejected: list[Line] = field(default_factory=list)
     figures: Figures = field(default_factory=Figures)
     verifier_name: str = ""  # printed under "Verifikator" only when the OPD's verifier opens it
+    all_opds: bool = False  # the viewer may open every OPD's document
 
     @property
     def worker_ids(self) -> list[int]:
@@ -62,7 +64,7 @@ class BeritaAcara:
 
 def may_view(user: User, opd: OPD) -> bool:
     """The OPD's own verifier, the admin and BPJS may open an OPD's Berita Acara."""
-    return user.role in ("admin", "bpjs") or (user.role == "verifier" and user.opd_id == opd.id)
+    return user.role in EVERY_OPD_READERS or (user.role == "verifier" and user.opd_id == opd.id)
 
 
 def date_words(day: date) -> tuple[str, str]:
@@ -110,7 +112,8 @@ def build(session: Session, opd: OPD, viewer: User, day: date) -> BeritaAcara:
                        approved=_lines(session, opd.id, "approved"),
                        rejected=_lines(session, opd.id, "rejected"),
                        figures=_figures(session, opd.id),
-                       verifier_name=viewer.full_name if own else "")
+                       verifier_name=viewer.full_name if own else "",
+                       all_opds=viewer.role in EVERY_OPD_READERS)
 
 
 def record_view(session: Session, viewer: User, worker_ids: list[int]) -> int:

@@ -8,4 +8,5 @@ WATCHERS = ("supervisor", "admin", "bpjs")  # the county figures, the budget and
 RESOLVERS = ("admin", "supervisor")  # cross-OPD claims and likely duplicates
 CLAIM_VIEWERS = RESOLVERS + ("verifier",)
 SUMMARY_READERS = ("supervisor", "admin")  # /api/summary with a session
-REPORT_READERS = ("verifier", "admin", "bpjs")  # the Berita Acara
+REPORT_READERS = ("verifier", "admin", "bpjs")  # the Berita Acara: a verifier its own OPD's,
+EVERY_OPD_READERS = ("admin", "bpjs")  # … these every OPD's

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portal.core import N_, audit, tallies
 from portal.core.errors import Invalid, NotAllowed
 from portal.core.models import OPD, ContributionRate, Tally, User
+from portal.core.roles import ADMINS
 
 MONTHS = 12
 RATE_MAX = 10_000_000  # rupiah per programme per worker per month; far above any real tariff
@@ -62,7 +63,7 @@ def add_rate(session: Session, actor: User, effective_from: date, jkk: int, jkm:
     """Record a rate in force from `effective_from` on, audited as `rate_add`. Admin only
     (NotAllowed); amounts whole rupiah 0..RATE_MAX, a legal basis, one rate per date (Invalid).
     The caller commits, or rolls back on an error."""
-    if actor.role != "admin":
+    if actor.role not in ADMINS:
         raise NotAllowed(N_("Hanya administrator yang dapat mengubah tarif iuran."))
     if not isinstance(effective_from, date) or isinstance(effective_from, datetime):
         raise Invalid(N_("Tanggal mulai berlaku tidak sah."))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from portal.core import N_, audit, clock, tallies, upsert
 from portal.core.errors import Invalid, NotAllowed
 from portal.core.models import OPD, Event, Snapshot, Target, User, Worker
+from portal.core.roles import ADMINS
 from portal.core.tallies import Figures
 
 FIELDS = ("pending", "approved", "rejected", "on_hold", "enrolled", "inactive")
@@ -160,7 +161,7 @@ def parse_percent(value) -> int:
 def set_target(session: Session, actor: User, year, coverage_pct) -> Target:
     """Set (or replace) one year's coverage target; admin only; audited as `target_set` with the
     old and new value. The caller commits."""
-    if actor.role != "admin":
+    if actor.role not in ADMINS:
         raise NotAllowed(N_("Hanya administrator yang dapat mengubah target cakupan."))
     year, bp = parse_year(year), parse_percent(coverage_pct)
     target = session.get(Target, year)
