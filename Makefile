@@ -22,7 +22,7 @@ $(MO): translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations
 
 ## After changing UI text: extract every message, merge into each language's .po, compile
-## (then translate what tests/test_i18n.py lists as missing, and run this again)
+## (then translate what tests/web/test_i18n.py lists as missing, and run this again)
 i18n: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --width 100 \
 		--project "Portal Verifikasi Pekerja Rentan" -o translations/messages.pot .

@@ -21,7 +21,6 @@ class Config:
     # Proxies in front (nginx = 1): their X-Forwarded-For gives the real client address.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     BABEL_DEFAULT_LOCALE = "id"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ["id", "en"]
     BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "translations")
     # werkzeug's default (scrypt); tests lower the cost to stay fast.

@@ -48,7 +48,7 @@ def connection():
             conn = psycopg.connect(host=URL.host, port=URL.port or 5432, user=URL.username,
                                    password=URL.password, dbname=URL.database)
         else:
-            # The app's pragmas (portal.extensions): WAL, busy timeout, foreign keys.
+            # The app's pragmas (portal.web.extensions): WAL, busy timeout, foreign keys.
             conn = sqlite3.connect(URL.database, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=5000")

@@ -1,6 +1,6 @@
 """A fresh benchmark database of N synthetic workers, built in seconds.
 
-Schema from the app's own migrations, reference data from `reference.seed`, accounts from
+Schema from the app's own migrations, reference data from `portal.seed.defaults`, accounts from
 `demo.users`, workers by bulk insert (SQLite: executemany on one connection; PostgreSQL: COPY),
 tallies from `tallies.rebuild`. Names come from Faker's id_ID word lists, combined at random
 (calling Faker a million times would cost a minute by itself).

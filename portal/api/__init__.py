@@ -1,2 +1,1 @@
 """/api: JSON for other dashboards (Bapperida, the province), by session or read-only token."""
-from portal.api.views import bp as bp

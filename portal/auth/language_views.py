@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from wtforms import HiddenField, SelectField
 
-from portal.auth.views import bp
+from portal.auth.views import bp, site_path
 from portal.web.extensions import db
 from portal.web.forms import PortalForm
 
@@ -24,10 +24,9 @@ class LanguageForm(PortalForm):
 
 
 def _local(target: str | None) -> str | None:
-    """`target` if it is a page of this site a browser can GET (browsers read "/\\host" as
-    "//host"; a form's POST address would answer 405)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target \
-            or urlsplit(target).netloc:
+    """`target` if it is a page of this site a browser can GET (a form's POST address would
+    answer 405)."""
+    if site_path(target) is None:
         return None
     try:
         current_app.url_map.bind(request.host).match(urlsplit(target).path, method="GET")

@@ -35,9 +35,9 @@ def _username_key() -> str:
     return "login-user:" + request.form.get("username", "").strip().lower()[:40]
 
 
-def _local(target: str) -> str | None:
+def site_path(target: str | None) -> str | None:
     """`target` if it is a path on this site; browsers read "/\\host" as "//host"."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target or urlsplit(target).netloc:
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or urlsplit(target).netloc:
         return None
     return target
 
@@ -102,7 +102,7 @@ def login():
         db.session.commit()
     if user.must_change_password:
         return redirect(url_for("auth.change_password"), 303)
-    return redirect(_local(request.args.get("next", "")) or url_for("auth.home"), 303)
+    return redirect(site_path(request.args.get("next", "")) or url_for("auth.home"), 303)
 
 
 @bp.post("/keluar")

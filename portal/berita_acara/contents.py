@@ -13,7 +13,7 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.core import audit
+from portal.core import audit, privacy
 from portal.core.models import OPD, User, Worker, utcnow
 from portal.core.roles import EVERY_OPD_READERS
 from portal.core.tallies import Figures
@@ -64,7 +64,7 @@ class BeritaAcara:
 
 def may_view(user: User, opd: OPD) -> bool:
     """The OPD's own verifier, the admin and BPJS may open an OPD's Berita Acara."""
-    return user.role in EVERY_OPD_READERS or (user.role == "verifier" and user.opd_id == opd.id)
+    return privacy.may_see_opd(user, opd.id)
 
 
 def date_words(day: date) -> tuple[str, str]:

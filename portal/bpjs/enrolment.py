@@ -18,7 +18,7 @@ from portal.core.changes import clean_note, record_change, stale
 from portal.core.errors import Invalid, NotAllowed, WrongState
 from portal.core.models import Event, User, Worker
 from portal.core.roles import ENROLLERS
-from portal.core.states import ENROLMENT_LABELS
+from portal.core.states import ENROLMENT_FROM, ENROLMENT_LABELS
 
 KPJ = re.compile(r"^\d{11}$")  # shared reference bpjs.md: 11 digits, no public check digit
 EARLIEST = date(2014, 1, 1)  # BPJS Ketenagakerjaan began operating in 2014
@@ -29,7 +29,7 @@ def enrol(session: Session, worker: Worker, actor: User, version: int, kpj: str,
           today: date) -> Event:
     """approved + not_enrolled → enrolled, with an 11-digit KPJ number unique to this worker and
     an enrolment date between 2014 and today."""
-    _guard(session, worker, actor, version, "not_enrolled")
+    _guard(session, worker, actor, version, ENROLMENT_FROM["enrol"])
     if worker.verification != "approved":
         raise WrongState(N_("Hanya nama yang sudah disetujui OPD yang dapat didaftarkan."))
     kpj = (kpj or "").strip().replace(" ", "")
@@ -48,13 +48,13 @@ def enrol(session: Session, worker: Worker, actor: User, version: int, kpj: str,
 
 def lapse(session: Session, worker: Worker, actor: User, version: int, note: str = "") -> Event:
     """enrolled → inactive: contributions stopped (also how a flagged worker is settled)."""
-    _guard(session, worker, actor, version, "enrolled")
+    _guard(session, worker, actor, version, ENROLMENT_FROM["lapse"])
     return _move(session, worker, actor, "lapse", "inactive", note=clean_note(note))
 
 
 def restore(session: Session, worker: Worker, actor: User, version: int, note: str = "") -> Event:
     """inactive → enrolled again, for a worker still approved."""
-    _guard(session, worker, actor, version, "inactive")
+    _guard(session, worker, actor, version, ENROLMENT_FROM["restore"])
     if worker.verification != "approved":
         raise WrongState(N_("Hanya nama yang masih disetujui OPD yang dapat diaktifkan kembali."))
     return _move(session, worker, actor, "restore", "enrolled", note=clean_note(note))

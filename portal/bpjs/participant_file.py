@@ -1,5 +1,5 @@
 """BPJS's participant report (.xlsx or .csv: NIK, KPJ, status, date) read against the portal and
-applied as enrolment transitions through `domain.enrolment`, so every change is checked and
+applied as enrolment transitions through `portal.bpjs.enrolment`, so every change is checked and
 audited exactly as at the desk.
 
 Each row gets one verdict: matched (`enrol`, `restore`, `lapse`, or `same`: nothing to do),
@@ -176,7 +176,7 @@ def preview(session: Session, data: bytes, filename: str, today: date) -> Previe
 
 
 def apply(session: Session, actor: User, data: bytes, filename: str, today: date) -> Preview:
-    """Classify the report again and apply every actionable line through `domain.enrolment`
+    """Classify the report again and apply every actionable line through `portal.bpjs.enrolment`
     (each with the worker's version as read now), in worker id order, plus one summary event.
     The caller commits; any refusal (a TransitionError) means the caller rolls back all of it."""
     if actor.role not in ENROLLERS:

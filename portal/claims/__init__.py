@@ -1,2 +1,1 @@
 """/klaim: cross-OPD claims — a NIK submitted by an OPD that another OPD already holds."""
-from portal.claims.views import bp as bp

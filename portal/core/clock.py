@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 ZONE = timezone(timedelta(hours=7), "WIB")
+TIME_ZONE = "Asia/Jakarta"  # the same zone by name, for Babel's formatting of times on pages
 
 
 def now() -> datetime:
@@ -16,9 +17,14 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def local_time(moment: datetime) -> datetime:
+    """`moment` on the regency's clock (naive means UTC, as SQLite returns it)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(ZONE)
+
+
 def local_day(moment: datetime) -> date:
-    """The calendar day in the regency of `moment` (naive means UTC, as SQLite returns it)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(ZONE).date()
+    """The calendar day in the regency of `moment`."""
+    return local_time(moment).date()
 
 
 def today() -> date:

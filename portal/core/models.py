@@ -6,7 +6,7 @@ Session; Flask-SQLAlchemy binds this Base in `portal.web.extensions`.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -25,6 +25,7 @@ from sqlalchemy.event import listens_for
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.core import clock
 from portal.core.states import ENROLMENT, ROLES, VERIFICATION
 
 # Stable constraint names, so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -38,7 +39,8 @@ NAMING = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, from the one clock (portal.core.clock), so a test that freezes it freezes every record."""
+    return clock.now()
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

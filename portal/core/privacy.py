@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.core import audit, export_trail
 from portal.core.cells import csv_cell
 from portal.core.models import Event, User, Worker
+from portal.core.roles import EVERY_OPD_READERS
 from portal.core.states import ACTION_LABELS, ENROLMENT_LABELS, STATE_LABELS, VERIFICATION_LABELS
 
 
@@ -19,9 +20,15 @@ def mask(nik: str) -> str:
     return nik[:4] + "\u2022" * 8 + nik[-4:] if len(nik) == 16 else "\u2022" * len(nik)
 
 
+def may_see_opd(user: User, opd_id: int) -> bool:
+    """Whole NIKs of an OPD's workers (on their pages, the Berita Acara): its own verifier, and
+    the BPJS liaison and the admin for every OPD."""
+    return user.role in EVERY_OPD_READERS or (user.role == "verifier" and user.opd_id == opd_id)
+
+
 def may_see_full(user: User, worker: Worker) -> bool:
-    """The owning OPD's verifier, the BPJS liaison and the admin may see a whole NIK."""
-    return user.role in ("admin", "bpjs") or (user.role == "verifier" and user.opd_id == worker.opd_id)
+    """Whether `user` may see this worker's whole NIK."""
+    return may_see_opd(user, worker.opd_id)
 
 
 def reveal(session: Session, user: User, worker: Worker, where: str) -> str:

@@ -96,16 +96,22 @@ def desk_page(session: Session, tab: str, opd_id: int | None, kecamatan: str | N
     return _by_name(session, _search(stmt, q), number, size)
 
 
-def drill_page(session: Session, opd_id: int | None, category_id: int | None, kecamatan: str | None,
-               verification: str | None, enrolment: str | None, number: int, size: int) -> Page:
-    """The workers behind one dashboard figure, read-only, by name."""
+def drilled(opd_id: int | None, category_id: int | None, kecamatan: str | None, verification: str | None,
+            enrolment: str | None) -> Select:
+    """The workers behind one dashboard figure: those matching every filter given."""
     stmt = select(Worker)
     for column, value in ((Worker.opd_id, opd_id), (Worker.category_id, category_id),
                           (Worker.kecamatan_code, kecamatan), (Worker.verification, verification),
                           (Worker.enrolment, enrolment)):
         if value:
             stmt = stmt.where(column == value)
-    return _by_name(session, stmt, number, size)
+    return stmt
+
+
+def drill_page(session: Session, opd_id: int | None, category_id: int | None, kecamatan: str | None,
+               verification: str | None, enrolment: str | None, number: int, size: int) -> Page:
+    """The workers behind one dashboard figure, read-only, by name."""
+    return _by_name(session, drilled(opd_id, category_id, kecamatan, verification, enrolment), number, size)
 
 
 def _by_name(session: Session, stmt: Select, number: int, size: int) -> Page:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from portal.core import N_, audit
 from portal.core.errors import Invalid, NotAllowed
 from portal.core.models import OPD, Category, Desa, Kecamatan, RejectReason, User
+from portal.core.roles import ADMINS
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -83,7 +84,7 @@ def _regions() -> tuple[list[dict], list[dict]]:
 
 
 def _admin_only(actor: User) -> None:
-    if actor.role != "admin":
+    if actor.role not in ADMINS:
         raise NotAllowed(N_("Hanya administrator yang dapat mengubah data rujukan."))
 
 
@@ -135,3 +136,9 @@ def set_active(session: Session, actor: User, item: RejectReason | Category, act
     item.active = active
     kind = "reason" if isinstance(item, RejectReason) else "category"
     _audit(session, actor, f"{kind}_{'on' if active else 'off'}", code=item.code)
+
+
+def active_reasons(session: Session) -> list[RejectReason]:
+    """The reject reasons a verifier may choose from, in the admin's order."""
+    return list(session.scalars(select(RejectReason).where(RejectReason.active)
+                                .order_by(RejectReason.sort, RejectReason.label)))

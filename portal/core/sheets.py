@@ -54,6 +54,13 @@ def _n(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
+def file_name(filename: str) -> str:
+    """An uploaded file's own name, without any folder, at most its last 200 characters (so
+    the extension stays)."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[-200:] or "unggahan"
+
+
 # --- one generic reader ---------------------------------------------------------------------
 def worksheets(content: bytes, filename: str) -> Iterator[tuple[str, Iterator[tuple]]]:
     """(title, rows) of each worksheet of an .xlsx, or ("", rows) of a .csv; rows are tuples of at

@@ -28,8 +28,15 @@ STATE_LABELS = {**VERIFICATION_LABELS, **ENROLMENT_LABELS}
 ALLOWED_FROM = {"approve": ("pending", "on_hold"), "reject": ("pending", "on_hold"),
                 "hold": ("pending",), "reopen": ("approved", "rejected", "on_hold")}
 ENROLMENT_FROM = {"enrol": "not_enrolled", "lapse": "enrolled", "restore": "inactive"}
+NEEDS_APPROVAL = ("enrol", "restore")  # only a name its OPD still approves is (re-)enrolled
 
 
 def allowed_actions(verification: str) -> tuple[str, ...]:
     """The verification actions a worker in state `verification` can take, in ALLOWED_FROM order."""
     return tuple(action for action, states in ALLOWED_FROM.items() if verification in states)
+
+
+def enrolment_actions(verification: str, enrolment: str) -> tuple[str, ...]:
+    """The enrolment actions the BPJS desk can record for a worker in these states."""
+    return tuple(action for action, state in ENROLMENT_FROM.items()
+                 if enrolment == state and (verification == "approved" or action not in NEEDS_APPROVAL))

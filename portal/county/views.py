@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from portal.core import clock, queries, tallies
-from portal.core.models import OPD, Category, Kecamatan, utcnow
+from portal.core.models import utcnow
 from portal.core.roles import WATCHERS
-from portal.core.states import ENROLMENT, ENROLMENT_LABELS, VERIFICATION, VERIFICATION_LABELS
+from portal.core.states import ENROLMENT_LABELS, VERIFICATION_LABELS
 from portal.county import chart, dashboard, trend
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import is_htmx, page_or_block
+from portal.web.opds import drill
 from portal.web.text import num
 
 bp = Blueprint("county", __name__, url_prefix="/kabupaten")
@@ -82,19 +82,12 @@ def breakdown(dimension: str):
 @roles_required(*WATCHERS)
 def workers():
     """The workers behind a figure (read-only, NIKs masked), filtered like the figure was."""
-    args = request.args
-    opd = db.session.scalar(select(OPD).where(OPD.code == (args.get("opd") or "").upper())) if args.get("opd") else None
-    category = db.session.get(Category, args.get("kat", type=int)) if args.get("kat", type=int) else None
-    kecamatan = db.session.get(Kecamatan, args.get("kec", "")[:6]) if args.get("kec") else None
-    status = args.get("status") if args.get("status") in VERIFICATION else None
-    enrolment = args.get("bpjs") if args.get("bpjs") in ENROLMENT else None
-    page = queries.drill_page(db.session, opd.id if opd else None, category.id if category else None,
-                              kecamatan.code if kecamatan else None, status, enrolment,
-                              args.get("hal", 1, type=int) or 1, current_app.config["QUEUE_PAGE_SIZE"])
-    filters = {key: value for key, value in (
-        ("opd", opd.code if opd else None), ("kat", category.id if category else None),
-        ("kec", kecamatan.code if kecamatan else None), ("status", status), ("bpjs", enrolment)) if value}
+    d = drill()
+    page = queries.drill_page(db.session, *d.where, request.args.get("hal", 1, type=int) or 1,
+                              current_app.config["QUEUE_PAGE_SIZE"])
     scope = [text for text in (
-        opd and opd.name, category and category.name, kecamatan and _("Kec. %(name)s", name=kecamatan.name),
-        status and _(VERIFICATION_LABELS[status]), enrolment and _(ENROLMENT_LABELS[enrolment]) + " BPJS") if text]
+        d.opd and d.opd.name, d.category and d.category.name, d.kecamatan and _("Kec. %(name)s", name=d.kecamatan.name),
+        d.status and _(VERIFICATION_LABELS[d.status]), d.enrolment and _(ENROLMENT_LABELS[d.enrolment]) + " BPJS")
+        if text]
+    filters = {key: value for key, value in d.args.items() if value}
     return page_or_block("county/workers.html", "results", page=page, filters=filters, scope=scope)

@@ -19,7 +19,7 @@ from portal.core.errors import Invalid, NotAllowed, WrongState
 from portal.core.models import DuplicateReview, Event, RejectReason, User, Worker
 from portal.core.privacy import mask
 from portal.core.roles import ADMINS, RESOLVERS
-from portal.core.states import VERIFICATION_LABELS
+from portal.core.states import ALLOWED_FROM, VERIFICATION_LABELS
 from portal.queue import transitions
 
 THRESHOLD = names.THRESHOLD
@@ -130,7 +130,7 @@ def merge(session: Session, actor: User, keep: Worker, drop: Worker, version: in
     if reason is None or not reason.active:
         raise Invalid(N_("Alasan penolakan \u201cData ganda\u201d (DATA_GANDA) tidak aktif; aktifkan di Data rujukan."))
     version = drop.version if version is None else version
-    if version == drop.version and drop.verification not in ("pending", "on_hold"):
+    if version == drop.version and drop.verification not in ALLOWED_FROM["reject"]:
         raise WrongState(N_("%(name)s berstatus %(state)s: buka kembali di antrian OPD-nya, lalu gabungkan."),
                          name=drop.full_name, state=VERIFICATION_LABELS[drop.verification])
     _review(session, keep, drop, "merged", actor)

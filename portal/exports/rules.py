@@ -1,17 +1,13 @@
-"""Personal data out of the portal: the BPJS collective-registration workbook and CSV lists.
-
-Every export of personal data is one audit event (action "export") whose detail names what was
-exported, with which filters, how many rows and which workers. The worker ids are kept as a
-compact range string ("3-870,912") inside that one event, not as one event per row: a
-100 000-row export stays one small sealed event instead of 100 000 chain links, and the data
-subject report still finds it (`touching`). Rows stream: the workbook is written row by row from
-a `yield_per` cursor, the CSV lists are generators reading 500 workers at a time.
+"""Personal data out of the portal: the BPJS collective-registration workbook, CSV lists and the
+audit events. Each export is audited by the caller (portal.core.export_trail). Rows stream: the
+workbook is written row by row from a `yield_per` cursor, the CSV lists are generators reading
+500 workers at a time.
 """
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta, timezone
+from datetime import date, timedelta
 from typing import Iterator
 
 from openpyxl import Workbook
@@ -22,7 +18,6 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.core import clock, privacy, queries, tallies
 from portal.core.cells import csv_cell, text_cell
-from portal.core.clock import ZONE
 from portal.core.models import OPD, AuditHead, Category, Desa, Event, Kecamatan, User, Worker
 from portal.core.states import ACTION_LABELS, ENROLMENT_LABELS, VERIFICATION_LABELS
 
@@ -98,12 +93,7 @@ def queue_ids(session: Session, opd_id: int, status: str, q: str) -> list[int]:
 def list_ids(session: Session, opd_id: int | None, category_id: int | None, kecamatan: str | None,
              verification: str | None, enrolment: str | None) -> list[int]:
     """The ids behind a dashboard figure (the county drill-down list's filters), by name."""
-    stmt = select(Worker.id)
-    for column, value in ((Worker.opd_id, opd_id), (Worker.category_id, category_id),
-                          (Worker.kecamatan_code, kecamatan), (Worker.verification, verification),
-                          (Worker.enrolment, enrolment)):
-        if value:
-            stmt = stmt.where(column == value)
+    stmt = queries.drilled(opd_id, category_id, kecamatan, verification, enrolment).with_only_columns(Worker.id)
     return list(session.scalars(stmt.order_by(Worker.full_name, Worker.id)))
 
 
@@ -182,8 +172,7 @@ def events_csv(session: Session, where: list, bound: int) -> Iterator[str]:
             .outerjoin(OPD, Worker.opd_id == OPD.id).where(*where, Event.seq <= bound).order_by(Event.seq))
     lines = []
     for r in session.execute(stmt.execution_options(yield_per=1000)):
-        moment = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=timezone.utc)
-        lines.append(_line([r.seq, moment.astimezone(ZONE).isoformat(timespec="seconds"), r.username or "sistem",
+        lines.append(_line([r.seq, clock.local_time(r.created_at).isoformat(timespec="seconds"), r.username or "sistem",
                             ACTION_LABELS.get(r.action, r.action), r.from_state or "", r.to_state or "",
                             r.reason_code or "", r.note, r.detail, r.worker_id or "", r.nik or "",
                             r.full_name or "", r.code or "", r.ip or ""]))

@@ -7,24 +7,22 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.core import clock, export_trail, queries
-from portal.core.models import OPD, Category, Kecamatan, Worker
+from portal.core.models import Worker
 from portal.core.roles import ADMINS, DECIDERS, ENROLLERS, WATCHERS
-from portal.core.states import ENROLMENT, ROLES, VERIFICATION
+from portal.core.states import ROLES
 from portal.exports import rules
 from portal.web import downloads
 from portal.web.extensions import db
 from portal.web.guards import roles_required
-from portal.web.opds import opd_arg, queue_opd
+from portal.web.opds import all_opds, drill, opd_arg, queue_opd
 
 bp = Blueprint("exports", __name__, url_prefix="/ekspor")
 
 
 def _exports_page(message: str | None = None, status: int = 200):
-    opds = db.session.scalars(select(OPD).order_by(OPD.name)).all()
-    return render_template("exports/index.html", opds=opds, message=message, args=request.args,
+    return render_template("exports/index.html", opds=all_opds(), message=message, args=request.args,
                            statuses=queries.STATUS_FILTERS), status
 
 
@@ -65,18 +63,11 @@ def queue_csv():
 @roles_required(*WATCHERS)
 def list_csv():
     """The workers behind a county figure (the drill-down list's ?opd=&kat=&kec=&status=&bpjs=)."""
-    args, opd = request.args, opd_arg()
-    if args.get("opd") and opd is None:
+    scope = drill()
+    if scope.unknown_opd:
         abort(404)  # an export of everyone for a mistyped code would surprise
-    category = db.session.get(Category, args.get("kat", type=int)) if args.get("kat", type=int) else None
-    kecamatan = db.session.get(Kecamatan, args.get("kec", "")[:6]) if args.get("kec") else None
-    status = args.get("status") if args.get("status") in VERIFICATION else None
-    enrolled = args.get("bpjs") if args.get("bpjs") in ENROLMENT else None
-    filters = {"opd": opd.code if opd else "", "kat": category.id if category else "",
-               "kec": kecamatan.code if kecamatan else "", "status": status or "", "bpjs": enrolled or ""}
-    ids = rules.list_ids(db.session, opd and opd.id, category and category.id, kecamatan and kecamatan.code,
-                           status, enrolled)
-    export_trail.record(db.session, current_user, "daftar.csv", filters, ids, len(ids))
+    ids = rules.list_ids(db.session, *scope.where)
+    export_trail.record(db.session, current_user, "daftar.csv", scope.args, ids, len(ids))
     db.session.commit()
     return downloads.csv(lambda session, viewer: rules.workers_csv(session, viewer, ids), "daftar-pekerja.csv")
 

@@ -9,7 +9,7 @@ from typing import Callable
 from portal.core.cells import text_cell
 from portal.core.errors import Problem
 from portal.core.sheets import Sheet
-from portal.intake.cells import text
+from portal.intake.reading import text
 from portal.intake.rows import Row
 
 

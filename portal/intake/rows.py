@@ -1,6 +1,6 @@
 """One row of an uploaded list, on its own: what was typed, cleaned, and checked against the NIK
 rules and OKU Selatan's seeded kecamatan, desa and categories. Checks that need the other rows
-or the stored workers (duplicates, claims) are `intake`'s.
+or the stored workers (duplicates, claims) are in `portal.intake.checks`.
 
 Names are kept as typed (titles such as "H." or "Hj." included); only whitespace is tidied.
 """
@@ -17,7 +17,7 @@ from portal.core import N_, nik
 from portal.core.cells import key
 from portal.core.errors import Problem
 from portal.core.models import OPD, Category, Desa, Kecamatan
-from portal.intake.cells import birth, blank, phone, sex, skip_reason, text
+from portal.intake.reading import birth, blank, phone, sex, skip_reason, text
 
 NAME_MAX, ADDRESS_MAX = 120, 200
 LETTER = re.compile(r"[^\W\d_]")

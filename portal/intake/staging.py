@@ -20,12 +20,13 @@ from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.core import N_, audit, clock, tallies
+from portal.core import N_, audit, clock, sheets, tallies
 from portal.core.errors import Invalid, NotAllowed, Problem, WrongState
 from portal.core.models import OPD, Claim, ImportBatch, User, Worker, utcnow
+from portal.core.roles import ADMINS
 from portal.core.sheets import Refused, Sheet
 from portal.intake import checks as checks
-from portal.intake.cells import read
+from portal.intake.reading import read
 from portal.intake.rows import Row, evaluate, load_reference
 
 STATUSES = ("ok", "warning", "error", "claim", "skipped")
@@ -82,16 +83,10 @@ class Preview:
         }
 
 
-def clean_name(filename: str) -> str:
-    """The file's own name, without any folder, at most 200 characters."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return name[-200:] or "unggahan"
-
-
 def preview(session: Session, opd: OPD, filename: str, content: bytes, today: date | None = None) -> Preview:
     """Read `content` and give every row its verdict for `opd`; writes nothing."""
     today = today or clock.today()
-    result = Preview(clean_name(filename), hashlib.sha256(content).hexdigest())
+    result = Preview(sheets.file_name(filename), hashlib.sha256(content).hexdigest())
     earlier = session.scalars(select(ImportBatch).where(
         ImportBatch.opd_id == opd.id, ImportBatch.file_hash == result.file_hash,
         ImportBatch.status == "imported").order_by(ImportBatch.id)).first()
@@ -129,7 +124,7 @@ def _notes(sheet: Sheet, ref) -> list[Problem]:
 
 def may_import(actor: User, opd: OPD) -> None:
     """The OPD's own verifier or an administrator; anyone else gets NotAllowed."""
-    if not (actor.role == "admin" or (actor.role == "verifier" and actor.opd_id == opd.id)):
+    if not (actor.role in ADMINS or (actor.role == "verifier" and actor.opd_id == opd.id)):
         raise NotAllowed(N_("Hanya verifikator OPD ini atau administrator yang dapat mengimpor."))
 
 

@@ -13,27 +13,26 @@ from sqlalchemy.orm import joinedload
 from werkzeug.utils import secure_filename
 
 from portal.core import sheets
-from portal.core.errors import TransitionError
 from portal.core.models import OPD, Claim, ImportBatch
 from portal.core.roles import DECIDERS
 from portal.intake import staging
 from portal.intake.forms import ConfirmForm, UploadForm
 from portal.intake.rejected import rejected_rows_xlsx
-from portal.web import unit
+from portal.web import downloads, unit
 from portal.web.extensions import db
 from portal.web.guards import roles_required
+from portal.web.opds import picks_opd
 from portal.web.text import describe
 
 bp = Blueprint("intake", __name__, url_prefix="/impor")
 
 PAGE = 100  # preview rows per page; the counts always cover the whole file
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _upload_form(**kwargs) -> UploadForm:
     """The upload form; only an administrator picks the OPD (a verifier imports into their own)."""
     form = UploadForm(**kwargs)
-    if current_user.role == "verifier":
+    if not picks_opd():
         del form.opd
     else:
         form.opd.choices = [("", _("— pilih OPD —"))] + [
@@ -44,7 +43,7 @@ def _upload_form(**kwargs) -> UploadForm:
 def _index(form: UploadForm | None = None, refusal: str | None = None, status: int = 200):
     recent = select(ImportBatch).options(joinedload(ImportBatch.opd), joinedload(ImportBatch.user)) \
         .order_by(ImportBatch.id.desc()).limit(20)
-    if current_user.role == "verifier":
+    if not picks_opd():
         recent = recent.where(ImportBatch.opd_id == current_user.opd_id)
     return render_template("intake/index.html", form=form or _upload_form(formdata=None), refusal=refusal,
                            batches=db.session.scalars(recent).all(), max_mb=sheets.MAX_BYTES // 2**20,
@@ -74,18 +73,14 @@ def upload():
     form = _upload_form()
     if not form.validate():
         return _index(form, status=422)
-    opd = current_user.opd if current_user.role == "verifier" else \
-        db.session.scalar(select(OPD).where(OPD.code == form.opd.data))
+    opd = db.session.scalar(select(OPD).where(OPD.code == form.opd.data)) if picks_opd() else current_user.opd
     content = form.file.data.stream.read(sheets.MAX_BYTES + 1)  # enough to know it is too big
-    try:
-        result, batch = staging.stage(db.session, opd, current_user, form.file.data.filename or "", content)
-    except TransitionError as error:
-        db.session.rollback()
-        return _index(form, describe(error), error.status)
-    if batch is None:
-        db.session.rollback()
+    done = unit.commit(lambda: staging.stage(db.session, opd, current_user, form.file.data.filename or "", content))
+    if not done.ok:
+        return _index(form, done.message, done.status)
+    result, batch = done.value
+    if batch is None:  # refused before anything was stored
         return _index(form, describe(result.refusal), 413 if result.refusal.code == "file_size" else 422)
-    db.session.commit()
     return redirect(url_for("intake.batch", batch_id=batch.id), 303)
 
 
@@ -143,7 +138,7 @@ def rejected(batch_id: int):
     checked = staging.review(db.session, upload_)
     content = rejected_rows_xlsx(checked.sheet, checked.rows, say=describe)
     stem = secure_filename(upload_.file_name.rsplit(".", 1)[0])[:80] or "unggahan"
-    return Response(content, mimetype=XLSX, headers={
+    return Response(content, mimetype=downloads.XLSX, headers={
         "Content-Disposition": f'attachment; filename="baris-bermasalah-{stem}.xlsx"'})
 
 

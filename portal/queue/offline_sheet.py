@@ -5,7 +5,7 @@ Each row carries its worker id and row version in hidden columns and a hidden ch
 HMAC-SHA-256, keyed with the caller's secret, over id, NIK, name and version. Sheet protection
 and hidden columns only keep honest users from slips; the checksum is what refuses a row whose
 NIK or name was changed, and the version what refuses a row whose worker changed since the
-download. Decisions go through `domain.transitions`, so the usual checks and audit apply.
+download. Decisions go through `portal.queue.transitions`, so the usual checks and audit apply.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.core import N_, sheets
+from portal.core import N_, reference, sheets
 from portal.core.cells import text_cell, xml_text
 from portal.core.changes import NOTE_MAX
 from portal.core.errors import Invalid, NotAllowed
@@ -50,11 +50,6 @@ def checksum(key: bytes, worker_id: int, nik: str, name: str, version: int) -> s
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
-def _reasons(session: Session) -> list[RejectReason]:
-    return list(session.scalars(select(RejectReason).where(RejectReason.active)
-                                .order_by(RejectReason.sort, RejectReason.label)))
-
-
 def pending_rows(opd_id: int):
     """The OPD's pending names as plain rows (no ORM objects), by name."""
     return (select(Worker.id, Worker.version, Worker.nik, Worker.full_name, Desa.name.label("desa"),
@@ -69,7 +64,7 @@ def build(session: Session, opd_id: int, key: bytes, out) -> list[int]:
     wb = Workbook(write_only=True)
     ws, lists, notes = wb.create_sheet("Antrian"), wb.create_sheet("Daftar"), wb.create_sheet("Petunjuk")
     lists.sheet_state = "hidden"
-    reasons = _reasons(session)
+    reasons = reference.active_reasons(session)
     for reason in reasons:
         lists.append([text_cell(lists, clean(reason.label))])
     for col, width in enumerate(WIDTHS, 1):
@@ -162,7 +157,7 @@ def review(session: Session, actor: User, lines: list[Line], key: bytes) -> Revi
     if actor.role not in DECIDERS:
         raise NotAllowed(N_("Peran Anda tidak dapat mengubah status verifikasi."))
     reasons = {}
-    for reason in _reasons(session):
+    for reason in reference.active_reasons(session):
         reasons[clean(reason.label).lower()] = reasons[reason.code.lower()] = reason
     ids = [line.worker_id for line in lines if line.worker_id]
     found = {w.id: w for start in range(0, len(ids), 500)
@@ -224,7 +219,7 @@ def _check(line: Line, w: Worker | None, actor: User, key: bytes, reasons: dict,
 
 def apply(session: Session, actor: User, lines: list[Line], key: bytes) -> Review:
     """Review the lines against the data as it is now and apply the acceptable ones through
-    `domain.transitions` with the version from the sheet, in worker id order. The caller
+    `portal.queue.transitions` with the version from the sheet, in worker id order. The caller
     commits; a TransitionError means the caller rolls back all of it."""
     result = review(session, actor, lines, key)
     for line in sorted((x for x in result.lines if x.verdict == "apply"), key=lambda x: x.worker_id or 0):

@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.core import queries, tallies
+from portal.core import queries, reference, tallies
 from portal.core.models import OPD, RejectReason, Worker
 from portal.core.roles import DECIDERS
 from portal.core.states import VERIFICATION_LABELS
@@ -44,13 +43,8 @@ def _context(opd: OPD, **extra) -> dict:
     page = queries.queue_page(db.session, opd.id, filters["status"], filters["q"], filters["hal"],
                               current_app.config["QUEUE_PAGE_SIZE"])
     return dict(opd=opd, page=page, filters=filters, figures=tallies.for_opd(db.session, opd.id),
-                reasons=_reasons(), opds=all_opds(),
+                reasons=reference.active_reasons(db.session), opds=all_opds(),
                 **extra)
-
-
-def _reasons() -> list[RejectReason]:
-    return db.session.scalars(select(RejectReason).where(RejectReason.active)
-                              .order_by(RejectReason.sort, RejectReason.label)).all()
 
 
 def _back(opd: OPD):
@@ -73,7 +67,7 @@ def _decide(worker_id: int, form, apply):
     worker, message, status = attempt(_worker(worker_id), form, apply)
     if is_htmx():
         body = blocks(TEMPLATE, ["row", "tallies"], w=worker, row_message=message,
-                      figures=tallies.for_opd(db.session, worker.opd_id), reasons=_reasons(),
+                      figures=tallies.for_opd(db.session, worker.opd_id), reasons=reference.active_reasons(db.session),
                       filters=_filters())
         return body, status
     if message:  # without JavaScript: the queue again, saying what was refused

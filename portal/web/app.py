@@ -29,7 +29,7 @@ from werkzeug.routing import IntegerConverter
 from portal.core import N_, export_trail, privacy, states
 from portal.core.models import User
 from portal.core.states import ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, STATE_LABELS, VERIFICATION_LABELS
-from portal.web import guards
+from portal.web import guards, opds
 from portal.web.extensions import db, login
 from portal.web.htmx import is_htmx
 from portal.web.text import changes, date_id, num, pct, rupiah, when
@@ -111,7 +111,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(VERIFICATION_LABELS=VERIFICATION_LABELS, locale=locale,
                                  ENROLMENT_LABELS=ENROLMENT_LABELS, ROLE_LABELS=ROLE_LABELS,
                                  ACTION_LABELS=ACTION_LABELS, STATE_LABELS=STATE_LABELS,
-                                 allowed_actions=states.allowed_actions, can=guards.can)
+                                 allowed_actions=states.allowed_actions,
+                                 enrolment_actions=states.enrolment_actions, can=guards.can,
+                                 picks_opd=opds.picks_opd)
     app.jinja_env.tests["can"] = guards.can  # `… | selectattr('0', 'can')` keeps the permitted links
 
     @app.errorhandler(CSRFError)

@@ -10,6 +10,7 @@ from flask import flash, redirect, url_for
 
 from portal.core.errors import TransitionError
 from portal.web.extensions import db
+from portal.web.forms import first_error
 from portal.web.htmx import is_htmx
 from portal.web.text import describe
 
@@ -51,7 +52,7 @@ def attempt(worker, form, apply) -> tuple[object, str | None, int]:
     """Validate `form` and run `apply(worker, form)` (one domain transition) as a unit of work.
     Returns the worker as stored now, the refusal's message and the status to answer with."""
     if not form.validate():
-        return worker, next(iter(form.errors.values()))[0], 422
+        return worker, first_error(form), 422
     done = commit(lambda: apply(worker, form))
     if not done.ok:
         return db.session.get(type(worker), worker.id, populate_existing=True), done.message, done.status

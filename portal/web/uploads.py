@@ -48,8 +48,7 @@ class ApplyForm(PortalForm):
 def upload(form: UploadForm, limit: int) -> tuple[str, bytes]:
     """The uploaded file's plain name and at most `limit` + 1 bytes of it (so "too big" shows)."""
     storage = form.berkas.data
-    name = re.split(r"[\\/]", storage.filename or "")[-1][:200]
-    return name, storage.stream.read(limit + 1)
+    return sheets.file_name(storage.filename or ""), storage.stream.read(limit + 1)
 
 
 class Stash:

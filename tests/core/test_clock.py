@@ -1,16 +1,17 @@
 """One clock: every "today" is the regency's (WIB), never the server's UTC date. Frozen at
 23:30 UTC on 9 June 2026, when it is already 06:30 on 10 June in OKU Selatan."""
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
 from portal.core import clock, nik
-from portal.core.models import Snapshot
+from portal.core.models import Event, Snapshot
 from portal.county import trend
 from portal.intake import staging
 from portal.web.extensions import db
+from tests.forms import form
 
 FROZEN = datetime(2026, 6, 9, 23, 30, tzinfo=timezone.utc)
 WIB_DAY = date(2026, 6, 10)  # the day in OKU Selatan; the server's UTC date is still the 9th
@@ -69,9 +70,20 @@ def test_the_berita_acara_is_dated_the_regencys_today(frozen, client, auth, worl
     assert "Pada hari ini, Rabu tanggal 10 Juni 2026" in page
 
 
-def test_downloads_are_named_by_the_regencys_day(frozen, client, auth, world):
-    auth.login("dinsos")
-    response = client.get("/antrian/unduh.xlsx")
+@pytest.mark.parametrize("user, path", [("dinsos", "/antrian/unduh.xlsx"), ("bpjs", "/ekspor/bpjs.xlsx"),
+                                        ("supervisor", "/ekspor/kabupaten.csv")])
+def test_downloads_are_named_by_the_regencys_day(frozen, client, auth, world, user, path):
+    auth.login(user)
+    response = client.get(path)
     assert response.status_code == 200
-    assert "20260610" in response.headers["Content-Disposition"]
-    assert (WIB_DAY - timedelta(days=1)).strftime("%Y%m%d") not in response.headers["Content-Disposition"]
+    named = response.headers["Content-Disposition"]
+    assert "20260610" in named and "20260609" not in named
+
+
+def test_records_take_their_time_from_the_same_clock(frozen, client, auth, world):
+    worker = world.worker(verification="pending")
+    auth.login("dinsos")
+    action = f"/antrian/{worker.id}/setujui"
+    assert client.post(action, data=form(client.get("/antrian/").text, action)).status_code == 303
+    event = db.session.scalars(select(Event).where(Event.worker_id == worker.id, Event.action == "approve")).one()
+    assert event.created_at.replace(tzinfo=timezone.utc) == FROZEN

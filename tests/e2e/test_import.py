@@ -1,19 +1,15 @@
 """Importing an OPD's list: the preview names each bad row's problem, and confirming imports only
-the good rows (the import pages are built in their own issue; until their templates exist this
-flow is skipped)."""
+the good rows."""
 from __future__ import annotations
 
 import re
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from portal.core import nik
 from portal.core.models import OPD, Kecamatan, Worker
-from tests.e2e.support import ROOT, expect
-
-TEMPLATES = [ROOT / "templates" / "imports" / name for name in ("index.html", "batch.html")]
+from tests.e2e.support import expect
 
 
 def _csv(live) -> tuple[bytes, list[str], list[str]]:
@@ -31,9 +27,6 @@ def _csv(live) -> tuple[bytes, list[str], list[str]]:
 
 
 def test_import_preview_shows_row_errors_and_imports_only_good_rows(pages, live):
-    if not any(rule.rule.startswith("/impor") for rule in live.app.url_map.iter_rules()) or \
-            not all(path.exists() for path in TEMPLATES):
-        pytest.skip("the import pages (/impor and templates/imports/) are not there yet")
     content, good, bad = _csv(live)
     page = pages("dinsos")
     page.goto(f"{live.url}/impor")

@@ -1,5 +1,7 @@
 """The house rules a newcomer relies on: from a URL to its package and back, views that stay inside
 their feature, rules modules free of Flask, no import circles."""
+import json
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -66,6 +68,8 @@ def test_each_package_serves_one_prefix(app):
 
 
 def test_no_feature_imports_another_features_views_or_forms(graph):
+    """Direct imports suffice: an indirect path would run through rules, core or the web layer,
+    which the import contracts already keep away from views."""
     crossings = [(importer, imported) for imported in graph.modules if _feature(imported) and _is_view_or_form(imported)
                  for importer in graph.find_modules_that_directly_import(imported)
                  if _feature(importer) != _feature(imported) and importer != "portal"]
@@ -80,6 +84,22 @@ def test_every_rules_module_is_flask_free_and_typed(graph):
     assert rules == set(contract["source_modules"])
     typed = {f.removesuffix(".py").replace("/", ".") for f in config["tool"]["mypy"]["files"]}
     assert rules <= typed and "portal.core" in typed
+
+
+def test_importing_the_rules_loads_no_web_stack(graph):
+    """At run time too: in a fresh interpreter, importing core and every rules module loads no
+    Flask, no WTForms, no Jinja, no web layer and no views."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["name"].startswith("feature rules"))
+    modules = sorted(m for m in graph.modules if m.startswith("portal.core")) + sorted(contract["source_modules"])
+    script = ("import importlib, json, sys\n"
+              f"for name in {modules!r}: importlib.import_module(name)\n"
+              "print(json.dumps(sorted(sys.modules)))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, capture_output=True,
+                                       text=True).stdout)
+    web = [m for m in loaded if m.split(".")[0] in ("flask", "wtforms", "jinja2") or m.startswith("flask_")
+           or m.startswith("portal.web") or (m.startswith("portal.") and _is_view_or_form(m))]
+    assert web == []
 
 
 def test_no_import_circles(graph):
