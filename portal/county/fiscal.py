@@ -3,7 +3,8 @@ coverage gap costs, and the contribution rates themselves as dated data an admin
 
 Money is whole rupiah in ints throughout; no floats. Rates follow shared reference bpjs.md:
 regencies pay JKK (1 % of a declared Rp1.000.000, so Rp10.000) + JKM (Rp6.800) = Rp16.800 per
-worker per month unless an admin records a newer rate.
+worker per month unless an admin records a newer rate. Every cost is summed month by month at
+the rate in force in that month (portal.county.budget), across year boundaries.
 """
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from portal.core import N_, audit, tallies
 from portal.core.errors import Invalid, NotAllowed
 from portal.core.models import OPD, ContributionRate, Tally, User
 from portal.core.roles import ADMINS
+from portal.county import budget
+from portal.county.budget import Run, scenario
 
-MONTHS = 12
+MONTHS = budget.MONTHS
 RATE_MAX = 10_000_000  # rupiah per programme per worker per month; far above any real tariff
 SCENARIO_MAX = 1_000_000  # more workers than OKU Selatan has people of working age
 BASIS_MAX = 200
@@ -39,6 +42,11 @@ def rate_on(session: Session, day: date) -> ContributionRate | None:
     """The rate in force on `day`: the latest whose effective date is not after it."""
     return session.scalars(select(ContributionRate).where(ContributionRate.effective_from <= day)
                            .order_by(ContributionRate.effective_from.desc()).limit(1)).first()
+
+
+def rate_pairs(session: Session) -> list[tuple[date, int]]:
+    """Every recorded rate as (effective_from, rupiah per worker per month), for portal.county.budget."""
+    return [(r.effective_from, per_month(r)) for r in rates(session)]
 
 
 def first_day(session: Session) -> date | None:
@@ -101,11 +109,6 @@ def yearly_cost(workers: int, rate_per_month: int) -> int:
     return workers * rate_per_month * MONTHS
 
 
-def months_left(start: date) -> int:
-    """Months paid in start's year when cover begins in start's month: that month through December."""
-    return MONTHS - start.month + 1
-
-
 @dataclass(frozen=True)
 class Cost:
     """A number of workers and what they cost the APBD per month and per year."""
@@ -114,10 +117,14 @@ class Cost:
     yearly: int = 0
 
     @classmethod
-    def of(cls, workers: int, rate_per_month: int) -> Cost:
-        return cls(workers, monthly_cost(workers, rate_per_month), yearly_cost(workers, rate_per_month))
+    def of(cls, workers: int, rate_per_month: int, year_per_worker: int | None = None) -> Cost:
+        """`workers` at `rate_per_month` this month; for the year, `year_per_worker` (one worker's
+        year summed month by month) or, without it, 12 months at `rate_per_month`."""
+        yearly = yearly_cost(workers, rate_per_month) if year_per_worker is None else workers * year_per_worker
+        return cls(workers, monthly_cost(workers, rate_per_month), yearly)
 
     def __add__(self, other: Cost) -> Cost:
+        """The two costs together."""
         return Cost(self.workers + other.workers, self.monthly + other.monthly, self.yearly + other.yearly)
 
 
@@ -159,48 +166,32 @@ class Line:
 
 @dataclass(frozen=True)
 class Projection:
-    """Per-OPD lines and their total at one rate; `rate` None when no rate applies (costs 0)."""
+    """Per-OPD lines and their total: per month at this month's rate (`rate` None when no rate
+    applies: costs 0), per year over `runs`, the months of `year` grouped by rate."""
     rate: ContributionRate | None
     per_month: int
     lines: list[Line]
     total: Line
+    year: int | None = None
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def year_per_worker(self) -> int:
+        """One worker's year, month by month (12 × per_month when no runs were given)."""
+        return sum(run.cost for run in self.runs) if self.runs else self.per_month * MONTHS
 
 
-def projection(rows: list[tuple[OPD, Headcount]], rate_per_month: int,
-               rate: ContributionRate | None = None) -> Projection:
+def projection(rows: list[tuple[OPD, Headcount]], rate_per_month: int, rate: ContributionRate | None = None,
+               runs: list[Run] | None = None, year: int | None = None) -> Projection:
     """Monthly and yearly APBD cost per OPD and in total, for (a) enrolled, (b) the gap and
-    (c) the undecided names, at `rate_per_month` per worker."""
-    lines = [Line(opd, Cost.of(h.enrolled, rate_per_month), Cost.of(h.gap, rate_per_month),
-                  Cost.of(h.undecided, rate_per_month)) for opd, h in rows]
+    (c) the undecided names: per month at `rate_per_month`, per year summed over `runs` (or
+    12 × `rate_per_month` without them)."""
+    per_year = sum(run.cost for run in runs) if runs else None
+    lines = [Line(opd, Cost.of(h.enrolled, rate_per_month, per_year), Cost.of(h.gap, rate_per_month, per_year),
+                  Cost.of(h.undecided, rate_per_month, per_year)) for opd, h in rows]
     total = Line(None, sum((x.enrolled for x in lines), Cost()), sum((x.gap for x in lines), Cost()),
                  sum((x.undecided for x in lines), Cost()))
-    return Projection(rate, rate_per_month, lines, total)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """The budget for start's calendar year when `n_more` are enrolled from start's month on,
-    and for each full year after that (same rate)."""
-    start: date
-    year: int
-    months: int
-    enrolled_now: int
-    n_more: int
-    rate_per_month: int
-    current: int  # enrolled_now × rate × 12
-    added: int  # n_more × rate × months
-    this_year: int  # current + added
-    full_year: int  # (enrolled_now + n_more) × rate × 12
-
-
-def scenario(enrolled_now: int, n_more: int, start_date: date, rate_per_month: int) -> Scenario:
-    """Budget needed for start_date's year: enrolled_now for 12 months plus n_more from
-    start_date's month through December; then the full-year cost of everyone."""
-    months = months_left(start_date)
-    current = yearly_cost(enrolled_now, rate_per_month)
-    added = n_more * rate_per_month * months
-    return Scenario(start_date, start_date.year, months, enrolled_now, n_more, rate_per_month, current, added,
-                    current + added, yearly_cost(enrolled_now + n_more, rate_per_month))
+    return Projection(rate, rate_per_month, lines, total, year, list(runs or []))
 
 
 # --- from the database -----------------------------------------------------------------------
@@ -219,23 +210,27 @@ def headcounts(session: Session) -> list[tuple[OPD, Headcount]]:
 
 
 def county_projection(session: Session, day: date) -> Projection:
-    """The projection at the rate in force on `day` (costs 0 and `rate` None if there is none)."""
-    rate = rate_on(session, day)
-    return projection(headcounts(session), per_month(rate) if rate else 0, rate)
+    """The projection for day's month and year: per month at the rate that month is paid at (the
+    one in force on its first day; costs 0 and `rate` None if there is none), per year month by
+    month through day's year (months before any rate cost 0 and show as such)."""
+    rate = rate_on(session, day.replace(day=1))
+    runs = budget.year_runs(rate_pairs(session), day.year)
+    return projection(headcounts(session), per_month(rate) if rate else 0, rate, runs, day.year)
 
 
-def plan(session: Session, enrolled_now: int, n_more: int, start: date) -> Scenario:
-    """The scenario at the rate in force on `start`; Invalid for a count outside
-    0..SCENARIO_MAX or a start before the first recorded rate."""
+def plan(session: Session, enrolled_now: int, n_more: int, start: date) -> budget.Scenario:
+    """The scenario, each month at the rate in force then; Invalid for a count outside
+    0..SCENARIO_MAX or a scenario year with a month before the first recorded rate (the enrolled
+    are paid from January)."""
     if type(n_more) is not int or n_more < 0:
         raise Invalid(N_("Jumlah pekerja tambahan tidak boleh negatif."))
     if n_more > SCENARIO_MAX:
         raise Invalid(N_("Jumlah pekerja tambahan paling banyak 1.000.000."))
-    rate = rate_on(session, start)
-    if rate is None:
-        first = first_day(session)
-        if first is None:
-            raise Invalid(N_("Belum ada tarif iuran yang tercatat. Administrator perlu menambahkannya."))
+    pairs = rate_pairs(session)
+    if not pairs:
+        raise Invalid(N_("Belum ada tarif iuran yang tercatat. Administrator perlu menambahkannya."))
+    missing = budget.unpriced(budget.year_runs(pairs, start.year))
+    if missing is not None:
         raise Invalid(N_("Belum ada tarif iuran pada %(day)s; tarif paling awal berlaku mulai %(first)s."),
-                      day=start, first=first)
-    return scenario(enrolled_now, n_more, start, per_month(rate))
+                      day=missing, first=first_day(session))
+    return scenario(enrolled_now, n_more, start, pairs)

@@ -1,22 +1,23 @@
-"""Fiscal projection: the arithmetic, dated rates, the county page against direct counts over
-workers, the scenario (fragment and page, refusals), and the admin's rate pages."""
+"""Fiscal projection: the arithmetic (month by month across dated rate changes), dated rates, the
+county page against direct counts over workers, the scenario (fragment and page, refusals), and the admin's rate pages."""
 import json
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from portal.core import audit
+from portal.core import audit, clock
 from portal.core.errors import Invalid, NotAllowed
 from portal.core.models import ContributionRate, Event, Worker
 from portal.core.tallies import Figures
-from portal.county import fiscal
+from portal.county import budget, fiscal
 from portal.web.extensions import db
 from tests.conftest import HTMX
 from tests.factories import PASSWORD
 
 RATE = 16_800
+DEFAULT = (date(2019, 12, 2), RATE)
 NBSP = "\u00a0"
 
 
@@ -58,12 +59,72 @@ def test_the_reference_example():
 @pytest.mark.parametrize("start, months", [(date(2025, 1, 1), 12), (date(2025, 1, 31), 12),
                                            (date(2025, 7, 15), 6), (date(2025, 12, 31), 1)])
 def test_scenario_counts_months_from_the_start_month_through_december(start, months):
-    s = fiscal.scenario(100, 50, start, RATE)
+    s = budget.scenario(100, 50, start, [DEFAULT])
     assert (s.year, s.months) == (2025, months)
     assert s.current == 100 * RATE * 12
     assert s.added == 50 * RATE * months
     assert s.this_year == s.current + s.added
     assert s.full_year == 150 * RATE * 12
+
+
+# (d) no rate change: the same figures as a single rate × months, and every year to 2029
+def test_without_a_rate_change_month_by_month_equals_rate_times_months():
+    s = budget.scenario(100, 50, date(2025, 7, 15), [DEFAULT])
+    assert (s.current, s.added, s.this_year) == (20_160_000, 5_040_000, 25_200_000)  # 100×16.800×12; 50×16.800×6
+    assert [(y.year, y.workers, y.cost) for y in s.following] == [
+        (2026, 150, 30_240_000), (2027, 150, 30_240_000), (2028, 150, 30_240_000), (2029, 150, 30_240_000)]
+    assert s.horizon_total == 25_200_000 + 4 * 30_240_000
+    assert budget.months_cost([DEFAULT], 3934, date(2025, 1, 1), date(2025, 12, 31)) == 793_094_400
+
+
+# (a) a change in the middle of a year: Jan–Jun at the old rate, Jul–Dec at the new
+def test_a_mid_year_change_applies_from_its_month():
+    rates = [DEFAULT, (date(2026, 7, 1), 19_000)]
+    assert budget.per_worker(rates, date(2026, 1, 1), date(2026, 12, 31)) == 16_800 * 6 + 19_000 * 6  # 214.800
+    assert budget.months_cost(rates, 100, date(2026, 1, 1), date(2026, 12, 31)) == 21_480_000
+    assert [(r.first, r.last, r.months, r.per_month) for r in budget.year_runs(rates, 2026)] == [
+        (date(2026, 1, 1), date(2026, 6, 30), 6, 16_800), (date(2026, 7, 1), date(2026, 12, 31), 6, 19_000)]
+    s = budget.scenario(100, 10, date(2026, 9, 20), rates)
+    assert s.current == 21_480_000
+    assert s.added == 10 * 19_000 * 4  # September–December, all at the new rate: 760.000
+    assert s.full_year == 110 * 19_000 * 12  # 2027: 25.080.000
+
+
+def test_a_change_after_the_first_of_a_month_applies_from_the_next_month():
+    rates = [DEFAULT, (date(2026, 7, 15), 19_000)]
+    assert budget.rate_in(rates, budget.month_index(date(2026, 7, 31))) == 16_800
+    assert budget.rate_in(rates, budget.month_index(date(2026, 8, 1))) == 19_000
+    assert budget.per_worker(rates, date(2026, 1, 1), date(2026, 12, 31)) == 16_800 * 7 + 19_000 * 5  # 212.600
+
+
+# (b) a change on 1 January of the next year, across the year boundary
+def test_a_change_on_the_first_of_january_applies_to_the_next_year():
+    rates = [(date(2027, 1, 1), 20_000), DEFAULT]  # any order
+    # 10 workers, October 2026–March 2027: 3 × 16.800 + 3 × 20.000 = 110.400 each
+    assert budget.months_cost(rates, 10, date(2026, 10, 15), date(2027, 3, 31)) == 1_104_000
+    s = budget.scenario(5, 5, date(2026, 11, 1), rates)
+    assert (s.current, s.added) == (5 * 16_800 * 12, 5 * 16_800 * 2)  # 1.008.000; 168.000
+    assert [(y.year, y.cost) for y in s.following] == [(2027, 2_400_000), (2028, 2_400_000), (2029, 2_400_000)]
+    assert s.following[0].runs == [budget.Run(date(2027, 1, 1), date(2027, 12, 31), 12, 20_000)]
+
+
+# (c) two changes in one scenario, spanning years
+def test_two_changes_in_one_scenario_spanning_years():
+    rates = [DEFAULT, (date(2026, 7, 1), 19_000), (date(2027, 1, 1), 21_000)]
+    s = budget.scenario(3934, 1000, date(2026, 4, 1), rates)
+    assert s.current == 845_023_200  # 3.934 × (16.800 × 6 + 19.000 × 6) = 3.934 × 214.800
+    assert s.added == 164_400_000  # 1.000 × (16.800 × 3 [Apr–Jun] + 19.000 × 6) = 1.000 × 164.400
+    assert s.this_year == 1_009_423_200
+    assert [(y.year, y.workers, y.cost) for y in s.following] == [
+        (2027, 4934, 1_243_368_000), (2028, 4934, 1_243_368_000), (2029, 4934, 1_243_368_000)]  # 4.934 × 21.000 × 12
+    assert s.horizon_total == 1_009_423_200 + 3 * 1_243_368_000  # 4.739.527.200
+
+
+def test_months_before_any_rate_are_unpriced():
+    runs = budget.year_runs([DEFAULT], 2019)
+    assert [(r.months, r.per_month) for r in runs] == [(12, None)]  # December starts on the 2nd
+    assert budget.unpriced(runs) == date(2019, 1, 1) and budget.unpriced(budget.year_runs([DEFAULT], 2020)) is None
+    assert budget.following_years([DEFAULT], 1, 2098)[0].year == 2099  # past 2029: still the next year
 
 
 def test_headcount_puts_inactive_in_the_gap_and_flagged_names_in_neither():
@@ -206,7 +267,8 @@ def test_scenario_fragment_for_htmx_and_full_page_otherwise(client, auth, rated)
     assert fragment.text.lstrip().startswith('<div id="skenario"') and "<!doctype" not in fragment.text.lower()
     this_year, full_year = 2 * RATE * 12 + 10 * RATE * 6, 12 * RATE * 12
     assert f"<dt>Anggaran tahun 2025</dt><dd>{rp(this_year)}</dd>" in fragment.text
-    assert f"<dd>{rp(full_year)}</dd>" in fragment.text and "6 bulan (mulai 1 Juli 2025" in fragment.text
+    assert row_cells(fragment.text, "tahun-2026") == ["12", rp(full_year)]
+    assert f"10 pekerja baru mulai 1 Juli 2025 × {rp(RATE)} × 6 bulan (1 Juli 2025–31 Desember 2025)" in fragment.text
     page = client.get(url)
     assert page.text.lower().startswith("<!doctype html>") and 'hx-target="#skenario"' in page.text
     assert 'hx-push-url="true"' in page.text and 'value="10"' in page.text
@@ -223,13 +285,44 @@ def test_scenario_defaults_to_the_whole_gap_from_today(client, auth, rated):
     assert "3 pekerja baru" in scenario_block(page)
 
 
-def test_scenario_uses_the_rate_in_force_on_its_start(client, auth, rated):
+def test_scenario_uses_the_rate_in_force_each_month(client, auth, rated):
     fiscal.add_rate(db.session, rated.users["admin"], date(2099, 1, 1), 20_000, 10_000, "Peraturan masa depan")
     db.session.commit()
     auth.login("admin")
     before = client.get("/kabupaten/fiskal?n=1&mulai=2098-12-01", headers=HTMX).text
     after = client.get("/kabupaten/fiskal?n=1&mulai=2099-12-01", headers=HTMX).text
-    assert f"<dd>{rp(RATE * 12)}</dd>" in before and f"<dd>{rp(30_000 * 12)}</dd>" in after
+    assert f"<dt>Anggaran tahun 2098</dt><dd>{rp(RATE)}</dd>" in before
+    assert row_cells(before, "tahun-2099") == ["1", rp(30_000 * 12)]
+    assert f"<dt>Anggaran tahun 2099</dt><dd>{rp(30_000)}</dd>" in after
+    assert row_cells(after, "tahun-2100") == ["1", rp(30_000 * 12)]
+
+
+def test_the_page_sums_month_by_month_across_two_changes(client, auth, rated, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 3, 10, 3, 0, tzinfo=timezone.utc))  # 10:00 WIB
+    admin = rated.users["admin"]
+    fiscal.add_rate(db.session, admin, date(2026, 7, 1), 12_000, 7_000, "Contoh PP perubahan")
+    fiscal.add_rate(db.session, admin, date(2027, 1, 1), 13_000, 8_000, "Contoh PP perubahan kedua")
+    db.session.commit()
+    for _ in range(2):
+        rated.worker("DINSOS", verification="approved", enrolment="enrolled")
+    for _ in range(3):
+        rated.worker("DINSOS", verification="approved")
+    rated.worker("KESRA", verification="pending")
+    auth.login("supervisor")
+    page = client.get("/kabupaten/fiskal").text
+    year = 16_800 * 6 + 19_000 * 6  # one worker in 2026: 214.800
+    assert row_cells(page, "fiskal-total") == ["2", rp(2 * year), "3", rp(3 * 16_800), rp(3 * year),
+                                               "1", rp(16_800), rp(year)]
+    assert rp(2 * year) == "Rp\u00a0429.600" and rp(3 * year) == "Rp\u00a0644.400"
+    assert (f"{rp(16_800)} × 6 bulan (1 Januari 2026–30 Juni 2026) + {rp(19_000)} × 6 bulan "
+            f"(1 Juli 2026–31 Desember 2026)] = {rp(214_800)}") in page
+    block = scenario_block(page)  # the default: the gap of 3 from today, 10 March 2026
+    this_year = 2 * year + 3 * (16_800 * 4 + 19_000 * 6)  # 429.600 + 3 × 181.200 = 973.200
+    assert f"<dt>Anggaran tahun 2026</dt><dd>{rp(973_200)}</dd>" in block and this_year == 973_200
+    assert f"= {rp(543_600)}" in block  # the 3 new ones, March–December
+    for y in (2027, 2028, 2029):
+        assert row_cells(block, f"tahun-{y}") == ["5", rp(5 * 21_000 * 12)]  # 1.260.000
+    assert f"<dd>{rp(973_200 + 3 * 1_260_000)}</dd>" in block  # 2026–2029: 4.753.200
 
 
 @pytest.mark.parametrize("query, message", [
@@ -242,8 +335,9 @@ def test_scenario_uses_the_rate_in_force_on_its_start(client, auth, rated):
     ("mulai=2025-02-30", "Tanggal tidak dikenali"),
     ("mulai=1/7/2025", "Tanggal tidak dikenali"),
     ("mulai=", "Isi tanggal mulai"),
-    ("mulai=2019-12-01",
-     "Belum ada tarif iuran pada 1 Desember 2019; tarif paling awal berlaku mulai 2 Desember 2019"),
+    ("mulai=2019-12-01",  # the enrolled are paid from January, and 2019 has no rate before December
+     "Belum ada tarif iuran pada 1 Januari 2019; tarif paling awal berlaku mulai 2 Desember 2019"),
+    ("mulai=2019-12-15", "Belum ada tarif iuran pada 1 Januari 2019"),
 ])
 def test_scenario_refusals_answer_422_with_the_reason(client, auth, rated, query, message):
     auth.login("supervisor")
