@@ -1,5 +1,7 @@
 """Synthetic demo data shaped like OKU Selatan's 2025 list: plainly fictitious people (Faker's
-id_ID names), real kecamatan and desa codes, well-formed 1609… NIKs, about 26 % enrolled."""
+id_ID names), real kecamatan and desa codes, well-formed 1609… NIKs, about 26 % enrolled, and
+the unevenness of a real list: categories of different sizes, a few hajj titles and degrees,
+enrolments spread over the months before today."""
 from __future__ import annotations
 
 import random
@@ -16,6 +18,15 @@ from portal.core.models import OPD, Category, Desa, RejectReason, User, Worker
 RECEIVED = 3934  # names BPJS received in 2025
 ACTIVE_SHARE = 0.2577  # active participants among them, April 2025
 MALE_CATEGORIES = {"MARBOT", "IMAM", "PEGAWAI_SYARA", "RELAWAN_DAMKAR", "LINMAS", "PEMANGKU_ADAT"}
+# Relative sizes (weights, not counts): Linmas and guru ngaji are the big groups on such lists,
+# pemangku adat a small one. A category added by an admin weighs OTHER_WEIGHT.
+CATEGORY_WEIGHTS = {"LINMAS": 16, "GURU_NGAJI": 14, "KADER": 12, "MARBOT": 10, "INFORMAL": 8, "IMAM": 7,
+                    "KEBERSIHAN": 7, "PEGAWAI_SYARA": 6, "PEKSOS": 6, "RELAWAN_DAMKAR": 6, "RELAWAN_BENCANA": 5,
+                    "PEMANGKU_ADAT": 3}
+OTHER_WEIGHT = 5
+RELIGIOUS = {"MARBOT", "IMAM", "GURU_NGAJI", "PEGAWAI_SYARA"}
+HAJJ_SHARE = {True: 0.12, False: 0.03}  # "H."/"Hj." before the name; more common among mosque staff
+DEGREES, DEGREE_SHARE = ("S.Pd.", "S.Ag.", "S.E.", "A.Md.", "S.Pd.I."), 0.04  # after the name, few on such lists
 
 
 def is_empty(session: Session) -> bool:
@@ -58,8 +69,7 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
     rows, events = [], []
     enrolled, approved = round(n * ACTIVE_SHARE), round(n * 0.42)
     rejected, on_hold = round(n * 0.06), round(n * 0.03)
-    for i in range(n):
-        category = categories[i % len(categories)]
+    for category in _allot(categories, n, rng):
         opd_id = category.opd_id or opd_ids["KESRA"]
         female = category.code not in MALE_CATEGORIES and rng.random() < 0.55
         born = date(1960, 1, 1) + timedelta(days=rng.randrange(45 * 365))
@@ -68,7 +78,7 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
         serials[key] = serials.get(key, 0) + 1
         row = dict(
             nik=nik.compose(kecamatan, born, "P" if female else "L", serials[key]),
-            full_name=fake.name_female() if female else fake.name_male(),
+            full_name=_name(fake, rng, female, category.code in RELIGIOUS),
             sex="P" if female else "L", birth_date=born, category_id=category.id,
             kecamatan_code=kecamatan, desa_code=desa_code,
             address=f"Dusun {rng.randint(1, 6)}, RT {rng.randint(1, 12):03d}/RW {rng.randint(1, 5):03d}",
@@ -96,7 +106,12 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
             row["decision_note"] = "Menunggu konfirmasi kepala desa."
         if state == "approved" and rank < enrolled:
             kpj += rng.randint(1, 900)
-            on = min(decided_on[row["nik"]] + timedelta(days=rng.randrange(5, 60)), today - timedelta(days=1))
+            # Enrolled 5–60 days after the decision, by yesterday at the latest (no event today);
+            # one decided lately gets a day since then, so the enrolments do not pile up on yesterday.
+            room, delay = (today - decided_on[row["nik"]]).days - 1, rng.randrange(5, 60)
+            if delay > room:
+                delay = rng.randint(min(1, room), room)
+            on = decided_on[row["nik"]] + timedelta(days=delay)
             row.update(enrolment="enrolled", kpj=str(kpj), enrolled_on=on, version=3)
     session.execute(insert(Worker), rows)
     ids = dict(session.execute(select(Worker.nik, Worker.id)).all())
@@ -119,6 +134,39 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
     audit.record_many(session, events)
     tallies.rebuild(session)
     return n
+
+
+def _allot(categories: list[Category], n: int, rng: random.Random) -> list[Category]:
+    """`n` categories in proportion to their weights (largest remainder, so the total is exact),
+    each at least once when `n` allows, in a shuffled order."""
+    weights = [CATEGORY_WEIGHTS.get(c.code, OTHER_WEIGHT) for c in categories]
+    total = sum(weights)
+    counts = [n * w // total for w in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(n * weights[i] % total), i))
+    for i in by_remainder[:n - sum(counts)]:
+        counts[i] += 1
+    for i, count in enumerate(counts):
+        if count == 0 and n >= len(counts):
+            counts[counts.index(max(counts))] -= 1
+            counts[i] = 1
+    picked = [c for c, count in zip(categories, counts) for _ in range(count)]
+    rng.shuffle(picked)
+    return picked
+
+
+def _name(fake: Faker, rng: random.Random, female: bool, religious: bool) -> str:
+    """A first and last name matching the sex, on a few a hajj title (H. for men, Hj. for women)
+    and on a few an academic degree. Faker's own titles are not used: it gives one name in three
+    a title, not always matching the sex."""
+    if female:
+        name = f"{fake.first_name_female()} {fake.last_name_female()}"
+    else:
+        name = f"{fake.first_name_male()} {fake.last_name_male()}"
+    if rng.random() < HAJJ_SHARE[religious]:
+        name = ("Hj. " if female else "H. ") + name
+    if rng.random() < DEGREE_SHARE:
+        name += ", " + rng.choice(DEGREES)
+    return name
 
 
 def load(session: Session, password: str, method: str, n: int = RECEIVED) -> int:

@@ -1,5 +1,8 @@
 """`flask --app wsgi demo`: data shaped like the 2025 list, consistent NIKs, working accounts."""
 
+import re
+from collections import Counter
+
 from sqlalchemy import func, select
 
 from portal.core import nik, tallies
@@ -28,6 +31,27 @@ def test_demo_data_is_shaped_like_the_seed(runner, app):
         assert (parsed.birth_date, parsed.sex) == (w.birth_date, w.sex)
         assert w.desa.kecamatan_code == w.kecamatan_code
     assert tallies.kept(db.session) == tallies.counted(db.session)
+
+
+def test_demo_data_is_uneven_like_a_real_list(runner, app):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    workers = db.session.scalars(select(Worker)).all()
+    titled = [w for w in workers if re.match(r"Hj?\. ", w.full_name)]
+    for w in titled:  # H. for a man who made the hajj, Hj. for a woman
+        assert w.full_name.startswith("Hj. " if w.sex == "P" else "H. "), (w.full_name, w.sex)
+    degrees = [w for w in workers if re.search(r", (S\.Pd\.(I\.)?|S\.Ag\.|S\.E\.|A\.Md\.)$", w.full_name)]
+    assert 0.04 <= len(titled) / len(workers) <= 0.09 and 0.02 <= len(degrees) / len(workers) <= 0.06
+    assert all(w.full_name.count(",") == (w in degrees) for w in workers)  # no other suffixes
+    sizes = Counter(w.category.code for w in workers)
+    assert len(sizes) == db.session.scalar(select(func.count()).select_from(Category))  # none empty
+    assert max(sizes.values()) >= 2 * min(sizes.values())
+    assert sizes["LINMAS"] > sizes["PEMANGKU_ADAT"] and sizes["GURU_NGAJI"] > sizes["PEMANGKU_ADAT"]
+    mosque = [w for w in workers if w.category.code in ("MARBOT", "IMAM", "GURU_NGAJI", "PEGAWAI_SYARA")]
+    share = lambda group: sum(w in titled for w in group) / len(group)  # noqa: E731
+    assert share(mosque) > 2 * share([w for w in workers if w not in mosque])
+    days = Counter(w.enrolled_on for w in workers if w.enrolled_on)
+    assert max(days.values()) <= 0.02 * sum(days.values())  # a handful a day, not a pile
+    assert len({(d.year, d.month) for d in days}) >= 10  # spread over the months before today
 
 
 def test_demo_accounts(runner, app):

@@ -18,6 +18,7 @@ from portal.core.errors import Problem
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HOME = "1609"  # Kabupaten OKU Selatan (Kemendagri code; BPS codes differ, see reference README)
+AGE_MIN, AGE_MAX = 15, 80  # vulnerable workers are of working age; outside this a NIK digit is likely mistyped
 
 
 class NIKError(ValueError):
@@ -172,7 +173,7 @@ def validate(value, today: date | None = None, *, from_number: bool = False,
         return Verdict(text, None, tuple(problems))
     problems = _region_problems(text) + problems
     if parts is not None:
-        problems += _agreement_problems(parts, birth_date, sex)
+        problems += _agreement_problems(parts, birth_date, sex) + _age_problems(parts, today)
     has_error = any(p.level == "error" for p in problems)
     return Verdict(text, None if has_error else parts, tuple(problems))
 
@@ -194,6 +195,24 @@ def _region_problems(value: str) -> list[Problem]:
                                                   "berdomisili di OKU Selatan."),
                                 {"name": regencies[value[:4]]}, "warning"))
     return problems
+
+
+def age(born: date, on: date) -> int:
+    """Whole years of age on `on`: a birthday not yet reached that year counts one year less
+    (someone born on 29 February turns a year older on 1 March in other years)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _age_problems(parts: NIK, today: date) -> list[Problem]:
+    """A warning when the NIK's birth date makes the worker younger than AGE_MIN or older than
+    AGE_MAX today: possible (so not an error), but more often a mistyped date digit."""
+    years = age(parts.birth_date, today)
+    if AGE_MIN <= years <= AGE_MAX:
+        return []
+    code = "nik_age_young" if years < AGE_MIN else "nik_age_old"
+    return [Problem(code, N_("Menurut NIK, umur pekerja %(age)d tahun pada hari impor; periksa NIK (pekerja rentan "
+                             "umumnya %(min)d–%(max)d tahun)."), {"age": years, "min": AGE_MIN, "max": AGE_MAX},
+                    "warning")]
 
 
 def _agreement_problems(parts: NIK, birth_date: date | None, sex: str | None) -> list[Problem]:

@@ -106,12 +106,16 @@ def preview(session: Session, opd: OPD, filename: str, content: bytes, today: da
     checks.holders(session, opd, result.rows)
     for row in result.rows:
         row.problems.sort(key=lambda p: LEVELS.index(p.level))
-    result.notes = _notes(sheet, ref)
+    result.notes = _notes(sheet, ref, result.rows)
     return result
 
 
-def _notes(sheet: Sheet, ref) -> list[Problem]:
-    notes = [Problem("header", N_("Judul kolom di baris %(row)d%(where)s."),
+def _notes(sheet: Sheet, ref, rows: list[Row]) -> list[Problem]:
+    """Notes on the whole file: where the headers are, unused columns, the default category, and
+    a warning when the NIK column looks truncated by Excel (listed first)."""
+    truncated = checks.truncated(rows)
+    notes = [truncated] if truncated else []
+    notes += [Problem("header", N_("Judul kolom di baris %(row)d%(where)s."),
                      {"row": sheet.header_row, "where": f" (lembar “{sheet.name}”)" if sheet.name else ""}, "note")]
     if sheet.unused:
         notes.append(Problem("columns_unused", N_("Kolom yang tidak dipakai: %(names)s."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 
@@ -21,8 +22,12 @@ def rupiah(amount: int) -> str:
 
 
 def pct(share: float) -> str:
-    """0.2577 → '25,77 %' in Indonesian."""
-    return format_decimal(share * 100, format="#,##0.00") + "\u00a0%"
+    """0.2577 → '25,77 %' in Indonesian; halves round up (0.03125 → '3,13 %'), as people expect.
+
+    Babel rounds half to even, and the float 0.03125 * 100 may not be exactly 3.125, so the share
+    goes through Decimal from its shortest repr and is rounded here; Babel then only formats."""
+    hundredths = (Decimal(str(share)) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return format_decimal(hundredths, format="#,##0.00") + "\u00a0%"
 
 
 def when(value: datetime | None) -> str:

@@ -108,8 +108,10 @@ def test_parse_keeps_its_contract():
 def test_generated_niks_round_trip(kecamatan, born, sex, serial):
     value = nik.compose(kecamatan, born, sex, serial)
     verdict = nik.validate(value, TODAY, birth_date=born, sex=sex)
-    assert verdict.ok and {p.code for p in verdict.problems} <= {"nik_outside"}
+    assert verdict.ok and {p.code for p in verdict.problems} <= {"nik_outside", "nik_age_young", "nik_age_old"}
     assert ("nik_outside" in codes(verdict)) == (kecamatan[:4] != "1609")
+    years = birthdays_passed(born, TODAY)
+    assert ("nik_age_young" in codes(verdict)) == (years < 15) and ("nik_age_old" in codes(verdict)) == (years > 80)
     parts = verdict.nik
     assert (parts.kecamatan, parts.birth_date, parts.sex, int(parts.serial)) == (kecamatan, born, sex, serial)
     assert nik.compose(parts.kecamatan, parts.birth_date, parts.sex, int(parts.serial)) == value
@@ -123,3 +125,36 @@ def test_any_input_gets_a_verdict_and_a_clean_one_round_trips(value):
     if verdict.ok:
         parts = verdict.nik
         assert nik.compose(parts.kecamatan, parts.birth_date, parts.sex, int(parts.serial)) == verdict.value
+
+
+def birthdays_passed(born: date, on: date) -> int:
+    """Age counted the slow way: birthdays up to `on` (29 February's falls on 1 March in other years)."""
+    def birthday(year):
+        try:
+            return born.replace(year=year)
+        except ValueError:
+            return date(year, 3, 1)
+    return sum(1 for year in range(born.year + 1, on.year + 1) if birthday(year) <= on)
+
+
+@pytest.mark.parametrize("born, code", [
+    (date(2011, 11, 29), "nik_age_young"),  # 14 years and 364 days
+    (date(2011, 11, 28), None),  # 15 today
+    (date(1946, 11, 28), None),  # 80 today
+    (date(1945, 11, 29), None),  # 80 and 364 days
+    (date(1945, 11, 28), "nik_age_old"),  # 81 today
+    (date(2020, 1, 1), "nik_age_young"),  # a child (or 1920: either way, check)
+])
+def test_age_outside_working_years_is_a_warning(born, code):
+    verdict = nik.validate(nik.compose("160901", born, "P", 1), TODAY)
+    assert verdict.ok and codes(verdict) == ({code: "warning"} if code else {})
+    if code:
+        assert "%d tahun pada hari impor" % nik.age(verdict.nik.birth_date, TODAY) in verdict.problems[0].text()
+
+
+@pytest.mark.parametrize("born, on, years", [
+    (date(2000, 2, 29), date(2015, 2, 28), 14), (date(2000, 2, 29), date(2015, 3, 1), 15),
+    (date(2000, 2, 29), date(2016, 2, 29), 16), (date(1990, 12, 31), date(2026, 1, 1), 35),
+])
+def test_age_counts_birthdays_reached(born, on, years):
+    assert nik.age(born, on) == years == birthdays_passed(born, on)

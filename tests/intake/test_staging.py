@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from portal.core import audit, sheets, tallies
+from portal.core import audit, nik, sheets, tallies
 from portal.core.errors import NotAllowed
 from portal.core.models import Category, Claim, Event, ImportBatch, Worker, utcnow
 from portal.intake import rejected, staging
@@ -280,3 +280,34 @@ def test_stale_previews_are_deleted(world):
     _, new = staging.stage(db.session, world.opd["DINSOS"], actor, "b.xlsx", content + b"", TODAY)
     db.session.commit()
     assert [b.id for b in db.session.scalars(select(ImportBatch))] == [new.id]
+
+
+def _csv(niks) -> bytes:
+    return messy.csv_bytes([HEADER] + [[value, f"Nama {i}", "Muara Dua", "", "PEKSOS"] for i, value in enumerate(niks)])
+
+
+@pytest.mark.parametrize("born, status, code", [
+    (date(2011, 11, 29), "warning", "nik_age_young"),  # 14 years and 364 days on TODAY
+    (date(2011, 11, 28), "ok", None),  # exactly 15
+    (date(1946, 11, 28), "ok", None),  # exactly 80
+    (date(1945, 11, 28), "warning", "nik_age_old"),  # 81
+])
+def test_age_from_the_nik_on_the_import_day(world, born, status, code):
+    result = run(world, _csv([nik.compose("160901", born, "L", 1)]), "umur.csv")
+    row = result.rows[0]
+    assert (row.status, {p.code for p in row.problems}) == (status, {code} if code else set())
+    assert row.worker is not None  # a warning row is still imported
+    if code:
+        assert "umur pekerja %d tahun" % (14 if code == "nik_age_young" else 81) in row.problems[0].text()
+
+
+def test_a_nik_column_truncated_by_excel_is_a_file_warning(world):
+    born = date(1985, 7, 5)
+    cut = run(world, _csv([nik.compose("160901", born, "P", 10 * i) for i in range(1, 13)]), "terpotong.csv")
+    assert cut.notes[0].code == "nik_truncated" and cut.notes[0].level == "warning"
+    assert "12 dari 12 NIK" in cut.notes[0].text() and "Teks" in cut.notes[0].text()
+    assert cut.counts["ok"] == 12  # each row is still judged on its own
+    normal = run(world, _csv([nik.compose("160901", born, "P", i) for i in range(1, 13)]), "biasa.csv")
+    assert "nik_truncated" not in {p.code for p in normal.notes}  # serial 10 ends in 0, by chance
+    few = run(world, _csv([nik.compose("160901", born, "P", 10 * i) for i in range(1, 10)]), "sedikit.csv")
+    assert "nik_truncated" not in {p.code for p in few.notes}  # 9 NIKs: too few to tell

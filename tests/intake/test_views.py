@@ -2,12 +2,13 @@
 import io
 import json
 import re
+from datetime import date
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from portal.core import tallies
+from portal.core import clock, nik, tallies
 from portal.core.models import Claim, Event, ImportBatch, Worker
 from portal.intake import staging
 from portal.intake.commands import import_workers_command
@@ -293,3 +294,20 @@ def test_two_previews_of_one_file_import_it_once(client, auth, world):
     assert "sudah diimpor ke OPD ini" in page.text and "/konfirmasi" not in page.text
     refused = client.post(f"/impor/{second}/konfirmasi")
     assert refused.status_code == 409 and "sudah diimpor" in refused.text and count(Worker) == 2
+
+
+def test_age_warnings_and_a_truncated_nik_column_on_the_preview(client, auth, world, monkeypatch):
+    today = date(2026, 11, 28)
+    monkeypatch.setattr(clock, "today", lambda: today)  # the import day, in the regency's zone
+    born = {2: date(2011, 11, 29), 3: date(2011, 11, 28), 4: date(1946, 11, 28), 5: date(1945, 11, 28)}
+    rows = [HEADER] + [[nik.compose("160901", b, "L", 1), f"Nama {n}", "Muara Dua", "PEKSOS"] for n, b in born.items()]
+    auth.login("dinsos")
+    page = client.get(f"/impor/{staged(client, messy.csv_bytes(rows), 'umur.csv')}").text
+    assert statuses_on_page(page) == {2: "warning", 3: "ok", 4: "ok", 5: "warning"}
+    assert "umur pekerja 14 tahun" in page and "umur pekerja 81 tahun" in page
+    assert 'id="catatan-nik_truncated"' not in page
+
+    cut = [HEADER] + [[nik.compose("160901", date(1985, 3, 12), "L", 10 * i), f"Nama {i}", "Muara Dua", "PEKSOS"]
+                      for i in range(1, 13)]
+    page = client.get(f"/impor/{staged(client, messy.csv_bytes(cut), 'terpotong.csv')}").text
+    assert 'id="catatan-nik_truncated"' in page and "12 dari 12 NIK di file ini berakhiran 0" in page

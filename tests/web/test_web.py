@@ -182,3 +182,13 @@ def test_form_messages_are_indonesian(client, auth, world):
     auth.login("dinsos")
     r = client.post(f"/antrian/{w.id}/setujui", data={"version": "abc"}, headers=HTMX)
     assert r.status_code == 422 and "Harus berupa bilangan bulat." in r.text
+
+
+@pytest.mark.parametrize("share, shown", [
+    (0.03125, "3,13\u00a0%"), (0.02125, "2,13\u00a0%"),  # halves round up, not to even
+    (0.2577, "25,77\u00a0%"), (1, "100,00\u00a0%"), (0, "0,00\u00a0%"), (1014 / 3934, "25,78\u00a0%"),
+])
+def test_percentages_round_half_up(app, share, shown):
+    from portal.web.text import pct
+    with app.test_request_context():
+        assert pct(share) == shown
