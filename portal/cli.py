@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from portal import demo, seed
 from portal.backup import backup_command, restore_command
 from portal.core import audit, clock
-from portal.county import trend
+from portal.county import history
 from portal.county.commands import snapshot_command
 from portal.intake.commands import import_workers_command
 from portal.web.extensions import db
@@ -57,7 +57,7 @@ def demo_command(if_empty: bool, size: int) -> None:
     started = time.perf_counter()
     password = current_app.config["DEMO_PASSWORD"]
     n = demo.load(db.session, password, current_app.config["PASSWORD_HASH_METHOD"], size)
-    trend.backfill(db.session, clock.today())
+    history.backfill(db.session, clock.today())
     db.session.commit()
     click.echo(f"Demo: {n} pekerja dalam {time.perf_counter() - started:.1f} detik.")
     click.echo(f"Akun: admin, supervisor, bpjs, dan satu verifikator per OPD (mis. dinsos, kesra, "

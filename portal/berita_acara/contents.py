@@ -3,20 +3,26 @@ listing the names it approved and rejected, with full NIKs (so BPJS can enrol th
 
 Because it shows full NIKs, showing it is an audited reveal: one `nik_view` event per listed
 worker (UU 27/2022 PDP; see `privacy`).
+
+The document says what stood on its date: dated today it lists the names as they are now, dated
+a past day as they stood at the end of that day in WIB, rebuilt from the audit trail (a name
+approved later is not in it). A later date cannot be known yet and is refused.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from babel.dates import format_date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.core import audit, privacy
-from portal.core.models import OPD, User, Worker, utcnow
+from portal.core import N_, audit, clock, privacy
+from portal.core.errors import Invalid
+from portal.core.models import OPD, Event, RejectReason, User, Worker, utcnow
 from portal.core.roles import EVERY_OPD_READERS
 from portal.core.tallies import Figures
+from portal.county import history
 
 # The document is an Indonesian official letter whatever language the screen speaks.
 DOCUMENT_LOCALE = "id"
@@ -73,22 +79,28 @@ def date_words(day: date) -> tuple[str, str]:
             format_date(day, "d MMMM y", locale=DOCUMENT_LOCALE))
 
 
-def _line(worker: Worker) -> Line:
-    reason = worker.reject_reason.label if worker.reject_reason is not None else ""
+def _line(worker: Worker, reason: str | None = None, note: str | None = None) -> Line:
+    """A worker's line; `reason`/`note` replace its current ones for a past day's rejection."""
+    if reason is None:
+        reason = worker.reject_reason.label if worker.reject_reason is not None else ""
+    if note is None:
+        note = worker.decision_note if worker.verification == "rejected" else ""
     return Line(worker_id=worker.id, nik=worker.nik, full_name=worker.full_name, sex=worker.sex,
                 birth_date=worker.birth_date, category=worker.category.name,
                 desa=worker.desa.name if worker.desa is not None else "",
-                kecamatan=worker.kecamatan.name, reason=reason,
-                note=worker.decision_note if worker.verification == "rejected" else "")
+                kecamatan=worker.kecamatan.name, reason=reason, note=note)
 
 
-def _lines(session: Session, opd_id: int, verification: str) -> list[Line]:
+def _workers(session: Session, *where) -> list[Worker]:
     stmt = (select(Worker)
             .options(joinedload(Worker.category), joinedload(Worker.desa), joinedload(Worker.kecamatan),
                      joinedload(Worker.reject_reason))
-            .where(Worker.opd_id == opd_id, Worker.verification == verification)
-            .order_by(Worker.full_name, Worker.id))
-    return [_line(w) for w in session.scalars(stmt)]
+            .where(*where).order_by(Worker.full_name, Worker.id))
+    return list(session.scalars(stmt))
+
+
+def _lines(session: Session, opd_id: int, verification: str) -> list[Line]:
+    return [_line(w) for w in _workers(session, Worker.opd_id == opd_id, Worker.verification == verification)]
 
 
 def _figures(session: Session, opd_id: int) -> Figures:
@@ -102,16 +114,53 @@ def _figures(session: Session, opd_id: int) -> Figures:
     return figures
 
 
+def _rejections(session: Session, ids: list[int], before) -> dict[int, tuple[str, str]]:
+    """{worker id: (reason label, note)} of each worker's last rejection before `before`."""
+    labels = dict(session.execute(select(RejectReason.code, RejectReason.label)).all())
+    stmt = (select(Event.worker_id, Event.reason_code, Event.note)
+            .where(Event.action == "reject", Event.worker_id.in_(ids), Event.created_at < before)
+            .order_by(Event.seq))
+    return {wid: (labels.get(code, code) if code else "", note or "")
+            for wid, code, note in session.execute(stmt) if wid is not None}
+
+
+def _as_of(session: Session, opd_id: int, day: date) -> tuple[list[Line], list[Line], Figures]:
+    """The approved and rejected lines and the totals at the end of `day`, from the audit trail;
+    lines and totals come from the same states, so they agree."""
+    states = history.states_at(session, day, opd_id)
+    figures = Figures()
+    for verification, enrolment in states.values():
+        figures.add(verification, enrolment, 1)
+    approved = [w for w, (v, _e) in states.items() if v == "approved"]
+    rejected = [w for w, (v, _e) in states.items() if v == "rejected"]
+    approved_lines = [_line(w, "", "") for w in _workers(session, Worker.id.in_(approved))] if approved else []
+    rejected_lines = []
+    if rejected:
+        why = _rejections(session, rejected, clock.day_start(day + timedelta(days=1)))
+        # a name loaded already rejected has no reject event: its own reason is the one it had
+        rejected_lines = [_line(w, *why[w.id]) if w.id in why else _line(w)
+                          for w in _workers(session, Worker.id.in_(rejected))]
+    return approved_lines, rejected_lines, figures
+
+
 def build(session: Session, opd: OPD, viewer: User, day: date) -> BeritaAcara:
     """The Berita Acara of `opd` dated `day`, as `viewer` sees it: every approved and every
-    rejected name of the OPD (by name), its totals, and the verifier's name when the viewer is
-    that OPD's verifier. Writes nothing; call `record_view` when the document is shown."""
+    rejected name of the OPD (by name) and its totals as they stood at the end of `day` (now,
+    when `day` is today), and the verifier's name when the viewer is that OPD's verifier. A day
+    after today is Invalid. Writes nothing; call `record_view` when the document is shown."""
+    today = clock.today()
+    if day > today:
+        raise Invalid(N_("Tanggal dokumen %(day)s belum tiba. Berita acara memuat keadaan pada akhir "
+                         "tanggalnya, jadi pilih hari ini atau tanggal yang sudah lewat."), day=day)
+    if day == today:
+        approved, rejected = _lines(session, opd.id, "approved"), _lines(session, opd.id, "rejected")
+        figures = _figures(session, opd.id)
+    else:
+        approved, rejected, figures = _as_of(session, opd.id, day)
     day_name, date_text = date_words(day)
     own = viewer.role == "verifier" and viewer.opd_id == opd.id
     return BeritaAcara(opd=opd, day=day, day_name=day_name, date_text=date_text,
-                       approved=_lines(session, opd.id, "approved"),
-                       rejected=_lines(session, opd.id, "rejected"),
-                       figures=_figures(session, opd.id),
+                       approved=approved, rejected=rejected, figures=figures,
                        verifier_name=viewer.full_name if own else "",
                        all_opds=viewer.role in EVERY_OPD_READERS)
 

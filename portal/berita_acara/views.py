@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from portal.berita_acara import contents
 from portal.core import clock, tallies
+from portal.core.errors import Invalid
 from portal.core.models import OPD, utcnow
 from portal.core.roles import REPORT_READERS
 from portal.web.extensions import db
 from portal.web.guards import roles_required
+from portal.web.text import describe
 
 bp = Blueprint("berita_acara", __name__, url_prefix="/berita-acara")
 
@@ -47,7 +49,8 @@ def index():
 def document(opd_code: str):
     """The printable Berita Acara Verifikasi of one OPD (code in any case), with full NIKs:
     each listed worker's reveal is audited. Another OPD's document is 404 to a verifier;
-    a malformed `tanggal` is 422 with the reason, and nothing is revealed."""
+    a malformed or future `tanggal` is 422 with the reason, and nothing is revealed. A past
+    `tanggal` shows the lists and totals as they stood at the end of that day."""
     opd = db.session.scalar(select(OPD).where(OPD.code == opd_code.upper()))
     if opd is None or not contents.may_view(current_user, opd):
         abort(404)
@@ -55,10 +58,14 @@ def document(opd_code: str):
     if day is None:
         message = _("Tanggal dokumen tidak sah. Tulis tanggal yang ada (tahun 2000–2100) dengan format "
                     "TTTT-BB-HH, misalnya 2025-12-01.")
-        return render_template("berita_acara/tanggal.html", opd=opd, message=message), 422
-    doc = contents.build(db.session, opd, current_user, day)
+        return render_template("berita_acara/tanggal.html", opd=opd, message=message, today=clock.today()), 422
+    try:
+        doc = contents.build(db.session, opd, current_user, day)
+    except Invalid as refused:
+        return render_template("berita_acara/tanggal.html", opd=opd, message=describe(refused),
+                               today=clock.today()), 422
     contents.record_view(db.session, current_user, doc.worker_ids)
     db.session.commit()
     with force_locale("id"):  # a signed Indonesian document, whatever the screen language
-        body = render_template("berita_acara/berita_acara.html", doc=doc, now=utcnow())
+        body = render_template("berita_acara/berita_acara.html", doc=doc, now=utcnow(), today=clock.today())
     return body, 200, {"Cache-Control": "no-store"}  # full NIKs: not kept in browser or proxy caches

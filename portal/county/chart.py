@@ -8,7 +8,7 @@ from datetime import date
 from typing import NamedTuple
 
 from portal.core import N_
-from portal.county.trend import Point
+from portal.county.history import Point
 
 MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("Mei"), N_("Jun"), N_("Jul"), N_("Agu"),
           N_("Sep"), N_("Okt"), N_("Nov"), N_("Des"))

@@ -1,126 +1,35 @@
 """Progress over time: daily snapshots of each OPD's figures, the county's coverage targets and the
 outlook towards the next one (the chart itself: portal.county.chart). No Flask import.
 
-A snapshot row is one OPD's kept figures at the end of one day in OKU Selatan (WIB). `flask
-snapshot` takes today's each evening; `backfill` rebuilds past days from the audit trail (demo).
-Targets are measured as coverage of eligible names: enrolled ÷ names not rejected.
+Snapshots and their rebuilding from the audit trail live in portal.county.history (re-exported
+here). Targets are measured as coverage of eligible names: enrolled ÷ names not rejected.
 """
 from __future__ import annotations
 
 import json
 import math
 import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.core import N_, audit, clock, tallies, upsert
+from portal.core import N_, audit, tallies
 from portal.core.errors import Invalid, NotAllowed
-from portal.core.models import OPD, Event, Snapshot, Target, User, Worker
+from portal.core.models import Target, User
 from portal.core.roles import ADMINS
 from portal.core.tallies import Figures
+from portal.county.history import Point, series, with_today
 
-FIELDS = ("pending", "approved", "rejected", "on_hold", "enrolled", "inactive")
-VERIFYING = ("approve", "reject", "hold", "reopen")
-ENROLLING = ("enrol", "lapse", "restore")
 YEARS = (2024, 2045)
-SMALL = 5  # public counts below this are shown as "< 5"
 CHART_DAYS = 365  # the trend chart's span
+PACE_WINDOW = 30  # the pace is measured over the last 30 days when the history reaches that far
+# Enrolments arrive in batches (the BPJS desk applies a participant file every week or so), so a
+# pace over less than two full weeks measures one batch, not a rhythm: below that, no forecast.
+PACE_MIN_DAYS = 14
 # RPJMD 2025–2029 ends at 100 %; the steps before 2029 are placeholders for an admin to edit.
 DEFAULT_TARGETS = {2025: 4000, 2026: 5500, 2027: 7000, 2028: 8500, 2029: 10000}
-
-
-class Point(NamedTuple):
-    day: date
-    figures: Figures
-
-
-def _figures(values) -> Figures:
-    """Figures from values in FIELDS order (sums may be None or Decimal)."""
-    return Figures(**{f: int(v or 0) for f, v in zip(FIELDS, values)})
-
-
-def take(session: Session, day: date | None = None) -> int:
-    """Store `day`'s (today's) snapshot: one row per OPD with its current figures. Taken again the
-    same day it overwrites that day's rows (one upsert), never duplicates. Returns rows written."""
-    day = day or clock.today()
-    rows = [dict(day=day, opd_id=opd.id, **{f: getattr(fig, f) for f in FIELDS})
-            for opd, fig in tallies.county(session)[1]]
-    if rows:
-        stmt = upsert.insert(session, Snapshot)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["day", "opd_id"], set_={f: getattr(stmt.excluded, f) for f in FIELDS}), rows)
-    return len(rows)
-
-
-def series(session: Session, days: int | None = None, *, opd_id: int | None = None,
-           today: date | None = None) -> list[Point]:
-    """(day, Figures) in day order: the county's totals, or one OPD's with `opd_id`; only the last
-    `days` days up to `today` when `days` is given."""
-    stmt = (select(Snapshot.day, *(func.sum(getattr(Snapshot, f)) for f in FIELDS))
-            .group_by(Snapshot.day).order_by(Snapshot.day))
-    if opd_id is not None:
-        stmt = stmt.where(Snapshot.opd_id == opd_id)
-    if days is not None:
-        stmt = stmt.where(Snapshot.day > (today or clock.today()) - timedelta(days=days))
-    return [Point(day, _figures(values)) for day, *values in session.execute(stmt)]
-
-
-def with_today(points: list[Point], figures: Figures, today: date) -> list[Point]:
-    """`points` ending with today's live figures (replacing a snapshot already taken today)."""
-    return [p for p in points if p.day < today] + [Point(today, figures)]
-
-
-def backfill(session: Session, today: date, days: int = 200) -> int:
-    """Rebuild the snapshots of the `days` days before `today` from history (for the demo).
-    Verification comes from the audit trail's approve/reject/hold/reopen events, enrolment from the
-    BPJS desk's enrol/lapse/restore events and workers' `enrolled_on` (the date an enrol takes
-    effect, also for workers loaded without an event). Each worker is unwound from its current
-    state, so the day before `today` equals today's figures less today's changes. Replaces the
-    rows of those days; returns rows written. Workers count as received from the first day."""
-    workers, state = {}, {}  # id: (OPD, enrolled_on); id: [verification, enrolment] as unwound so far
-    for wid, opd, on, verification, enrolment in session.execute(
-            select(Worker.id, Worker.opd_id, Worker.enrolled_on, Worker.verification, Worker.enrolment)):
-        workers[wid], state[wid] = (opd, on), [verification, enrolment]
-    moves: dict[date, Counter] = defaultdict(Counter)  # day: {(OPD, state): change in count}
-    enrolled_by_event = set()
-    stmt = (select(Event.worker_id, Event.action, Event.from_state, Event.created_at)
-            .where(Event.action.in_(VERIFYING + ENROLLING), Event.worker_id.is_not(None))
-            .order_by(Event.seq.desc()))
-    for event_worker, action, was, at in session.execute(stmt):  # newest first: undo each change
-        if event_worker is None or event_worker not in workers or was is None:
-            continue
-        wid = event_worker
-        opd, on = workers[wid]
-        kind = 0 if action in VERIFYING else 1
-        if action == "enrol":
-            enrolled_by_event.add(wid)
-        day = on if action == "enrol" and on else clock.local_day(at)
-        moves[day][opd, state[wid][kind]] += 1
-        moves[day][opd, was] -= 1
-        state[wid][kind] = was
-    for wid, (opd, on) in workers.items():  # loaded already enrolled: the enrolment starts on its date
-        if wid not in enrolled_by_event and on and state[wid][1] != "not_enrolled":
-            moves[on][opd, state[wid][1]] += 1
-            state[wid][1] = "not_enrolled"
-    counts = Counter((workers[wid][0], s) for wid, pair in state.items() for s in pair)
-    first = today - timedelta(days=days)
-    for day in [d for d in moves if d < first]:
-        counts.update(moves.pop(day))
-    opd_ids = list(session.scalars(select(OPD.id).order_by(OPD.id)))
-    rows = []
-    for i in range(days):
-        day = first + timedelta(days=i)
-        counts.update(moves.get(day, {}))
-        rows += [dict(day=day, opd_id=o, **{f: counts[o, f] for f in FIELDS}) for o in opd_ids]
-    session.execute(delete(Snapshot).where(Snapshot.day >= first, Snapshot.day < today))
-    if rows:
-        session.execute(insert(Snapshot), rows)
-    return len(rows)
 
 
 def targets(session: Session) -> list[Target]:
@@ -184,12 +93,23 @@ class Outlook:
     actual: float
     needed: int  # enrolments still needed (eligible names held constant)
     pace_needed: float  # names per week until the deadline
-    pace_recent: float  # names per week over the last 30 days
-    forecast: date | None  # when the recent pace reaches the target; None at pace 0
+    pace_recent: float | None  # names per week over the last `pace_days`; None: too little history
+    forecast: date | None  # when the recent pace reaches the target; None at pace 0 or without one
+    pace_days: int = 0  # the days the recent pace was measured over (0: no history at all)
 
     @property
     def on_track(self) -> bool:
         return self.forecast is not None and self.forecast <= self.deadline
+
+    @property
+    def enough_history(self) -> bool:
+        """Whether the pace was measured over enough days to forecast from (PACE_MIN_DAYS)."""
+        return self.pace_recent is not None
+
+    @property
+    def min_days(self) -> int:
+        """The history a forecast needs, for the sentence that says it is missing."""
+        return PACE_MIN_DAYS
 
 
 def still_needed(target_bp: int, eligible: int, enrolled: int) -> int:
@@ -202,12 +122,18 @@ def pace_needed(needed: int, today: date, deadline: date) -> float:
     return needed * 7 / max((deadline - today).days, 1)
 
 
-def recent_pace(points: list[Point], enrolled_now: int, today: date, window: int = 30) -> float:
-    """Names enrolled per week: now minus the newest snapshot at least `window` days old, or when
-    none is that old minus the oldest one, scaled by the days between; 0 without history."""
+def pace_base(points: list[Point], today: date, window: int = PACE_WINDOW) -> Point | None:
+    """The snapshot a pace is measured from: the newest at least `window` days old, or when none
+    is that old the oldest before today; None without history."""
     older = [p for p in points if (today - p.day).days >= window]
     earlier = [p for p in points if p.day < today]
-    base = older[-1] if older else min(earlier, default=None, key=lambda p: p.day)
+    return older[-1] if older else min(earlier, default=None, key=lambda p: p.day)
+
+
+def recent_pace(points: list[Point], enrolled_now: int, today: date, window: int = PACE_WINDOW) -> float:
+    """Names enrolled per week: now minus the `pace_base` snapshot, scaled by the days between;
+    0 without history."""
+    base = pace_base(points, today, window)
     if base is None:
         return 0.0
     return (enrolled_now - base.figures.enrolled) * 7 / (today - base.day).days
@@ -222,14 +148,18 @@ def forecast(today: date, needed: int, pace: float) -> date | None:
 
 def outlook(points: list[Point], figures: Figures, goals, today: date) -> Outlook | None:
     """The outlook for the earliest target (year ≥ today's, due 31 December) not yet reached;
-    None when there is none. `goals`: Target rows or (year, coverage_bp) pairs."""
+    None when there is none. Its pace and forecast are None with under PACE_MIN_DAYS of history.
+    `goals`: Target rows or (year, coverage_bp) pairs."""
     for year, bp in sorted((g.year, g.coverage_bp) if hasattr(g, "year") else tuple(g) for g in goals):
         needed = still_needed(bp, figures.eligible, figures.enrolled)
         if year < today.year or needed == 0:
             continue
-        deadline, pace = date(year, 12, 31), recent_pace(points, figures.enrolled, today)
+        deadline, base = date(year, 12, 31), pace_base(points, today)
+        days = (today - base.day).days if base else 0
+        pace = recent_pace(points, figures.enrolled, today) if days >= PACE_MIN_DAYS else None
         return Outlook(year, deadline, bp / 10000, figures.coverage_of_eligible, needed,
-                       pace_needed(needed, today, deadline), pace, forecast(today, needed, pace))
+                       pace_needed(needed, today, deadline), pace,
+                       None if pace is None else forecast(today, needed, pace), days)
     return None
 
 
@@ -245,19 +175,6 @@ def scorecard(points: list[Point], figures: Figures, goals, today: date) -> list
         reached = None if fig is None else still_needed(goal.coverage_bp, fig.eligible, fig.enrolled) == 0
         out.append((goal.year, goal.coverage_bp / 10000, actual, reached))
     return out
-
-
-def disclose(figures: Figures) -> dict:
-    """A public view of `figures`: counts under SMALL become None ("< 5"), and so does any share
-    computed from such a count (verified share, coverage of eligible names)."""
-    shown = {k: getattr(figures, k) for k in ("received", "verified", "approved", "enrolled", "eligible")}
-    shown = {k: (n if n >= SMALL else None) for k, n in shown.items()}
-    if 0 < figures.rejected < SMALL:
-        # rejected = verified − approved = received − eligible: hide one of each pair as well
-        shown["approved"] = shown["eligible"] = None
-    shown["verified_share"] = figures.verified_share if shown["verified"] and shown["received"] else None
-    shown["coverage"] = figures.coverage_of_eligible if shown["enrolled"] and shown["eligible"] else None
-    return shown
 
 
 def progress(session: Session, today: date, days: int = CHART_DAYS) -> dict:

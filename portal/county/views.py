@@ -9,7 +9,7 @@ from portal.core import clock, queries, tallies
 from portal.core.models import utcnow
 from portal.core.roles import WATCHERS
 from portal.core.states import ENROLMENT_LABELS, VERIFICATION_LABELS
-from portal.county import chart, dashboard, trend
+from portal.county import chart, dashboard, history, trend
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import is_htmx, page_or_block
@@ -58,7 +58,7 @@ def index():
     context = _headline()
     if not is_htmx():
         today = clock.today()
-        points = trend.with_today(trend.series(db.session, days=365, today=today), context["total"], today)
+        points = history.with_today(history.series(db.session, days=365, today=today), context["total"], today)
         goals = trend.targets(db.session)
         reasons, rejected = dashboard.rejections(db.session)
         context.update(points=points, goals=goals, outlook=trend.outlook(points, context["total"], goals, today),

@@ -206,3 +206,72 @@ def test_index_lists_every_opd_for_admin_and_bpjs(client, auth, world, kesra_lis
 def test_index_is_403_for_supervisor(client, auth, world):
     auth.login("supervisor")
     assert client.get("/berita-acara").status_code == 403
+
+
+# --- the date ------------------------------------------------------------------------------
+
+@pytest.fixture
+def decided_in_2025(world):
+    """KESRA: Ahmad approved on 5 Aug 2025 (00:30 WIB); Budi rejected on 1 Mar 2025, reopened on
+    1 Sep and approved on 2 Sep; Cahya pending throughout. The workers hold today's states."""
+    admin = world.users["admin"]
+    ahmad = world.worker("KESRA", verification="approved", full_name="Ahmad Kemudian")
+    budi = world.worker("KESRA", verification="approved", full_name="Budi Dibuka Lagi")
+    world.worker("KESRA", full_name="Cahya Menunggu")
+    utc = lambda m, d, h=3, minute=0: datetime(2025, m, d, h, minute, tzinfo=timezone.utc)
+    for w, action, was, to, at, reason, note in [
+            (budi, "reject", "pending", "rejected", utc(3, 1), "MENINGGAL", "Kata kepala desa"),
+            (ahmad, "approve", "pending", "approved", utc(8, 4, 17, 30), None, ""),  # 00:30 WIB on the 5th
+            (budi, "reopen", "rejected", "pending", utc(9, 1), None, ""),
+            (budi, "approve", "pending", "approved", utc(9, 2), None, "")]:
+        audit.record(db.session, action=action, user_id=admin.id, worker_id=w.id, from_state=was, to_state=to,
+                     reason_code=reason, note=note, created_at=at)
+    db.session.commit()
+    return ahmad, budi
+
+
+@pytest.mark.parametrize("day, approved, rejected, counts", [
+    # counts: (received, approved, rejected, pending), by hand from the fixture's events
+    (date(2025, 1, 1), [], [], (3, 0, 0, 3)),
+    (date(2025, 8, 4), [], ["Budi Dibuka Lagi"], (3, 0, 1, 2)),  # 23:59 WIB: Ahmad not yet
+    (date(2025, 8, 5), ["Ahmad Kemudian"], ["Budi Dibuka Lagi"], (3, 1, 1, 1)),
+    (date(2025, 12, 1), ["Ahmad Kemudian", "Budi Dibuka Lagi"], [], (3, 2, 0, 1)),
+])
+def test_a_dated_document_lists_what_stood_at_the_end_of_that_day(world, decided_in_2025, day, approved,
+                                                                    rejected, counts):
+    doc = contents.build(db.session, world.opd["KESRA"], world.users["admin"], day)
+    assert [line.full_name for line in doc.approved] == approved
+    assert [line.full_name for line in doc.rejected] == rejected
+    f = doc.figures
+    assert (f.received, f.approved, f.rejected, f.pending) == counts
+    assert (f.approved, f.rejected) == (len(doc.approved), len(doc.rejected))  # totals agree with lists
+    if rejected:  # the reason it was rejected with then, though it is approved now
+        assert (doc.rejected[0].reason, doc.rejected[0].note) == ("Meninggal dunia", "Kata kepala desa")
+
+
+def test_the_page_dated_before_a_decision_does_not_show_it(client, auth, world, decided_in_2025):
+    ahmad, budi = decided_in_2025
+    auth.login("kesra")
+    html = client.get(URL.format("KESRA") + "?tanggal=2025-01-01").text
+    assert "Pada hari ini, Rabu tanggal 1 Januari 2025" in html and "keadaan pada akhir tanggal dokumen" in html
+    assert ahmad.nik not in html and budi.nik not in html and html.count("Tidak ada nama.") == 2
+    for cell, value in (("diterima", 3), ("disetujui", 0), ("ditolak", 0), ("belum", 3)):
+        assert f'id="ba-{cell}">{value}<' in html
+    assert nik_views() == []  # nothing shown, nothing revealed
+    html = client.get(URL.format("KESRA") + "?tanggal=2025-08-05").text
+    approved = html.split('id="ba-daftar-disetujui"')[1].split("</tbody>")[0]
+    rejected = html.split('id="ba-daftar-ditolak"')[1].split("</tbody>")[0]
+    assert ahmad.nik in approved and budi.nik in rejected and "Meninggal dunia" in rejected
+    for cell, value in (("diterima", 3), ("disetujui", 1), ("ditolak", 1), ("belum", 1)):
+        assert f'id="ba-{cell}">{value}<' in html
+    assert {e.worker_id for e in nik_views()} == {ahmad.id, budi.id}
+
+
+def test_a_future_date_is_refused(client, auth, world, kesra_list, monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 3, 19, 16, 59, tzinfo=timezone.utc))  # 23:59 WIB
+    auth.login("kesra")
+    response = client.get(URL.format("KESRA"), query_string={"tanggal": "2026-03-20"})
+    assert response.status_code == 422
+    assert "Tanggal dokumen 20 Maret 2026 belum tiba" in response.text and 'max="2026-03-19"' in response.text
+    assert kesra_list["approved"][0].nik not in response.text and nik_views() == []
+    assert client.get(URL.format("KESRA"), query_string={"tanggal": "2026-03-19"}).status_code == 200

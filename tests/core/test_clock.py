@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.core import clock, nik
 from portal.core.models import Event, Snapshot
-from portal.county import trend
+from portal.county import history
 from portal.intake import staging
 from portal.web.extensions import db
 from tests.forms import form
@@ -59,7 +59,7 @@ def test_the_budget_scenario_starts_on_the_regencys_today(frozen, client, auth, 
 
 
 def test_a_snapshot_is_taken_for_the_regencys_day(frozen, world):
-    trend.take(db.session)
+    history.take(db.session)
     db.session.commit()
     assert set(db.session.scalars(select(Snapshot.day))) == {WIB_DAY}
 
