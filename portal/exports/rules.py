@@ -130,7 +130,7 @@ def county_csv(session: Session) -> Iterator[str]:
     """The per-OPD figures table (kept tallies) with the county's total last."""
     total, rows = tallies.county(session)
     yield BOM + _line(["Kode OPD", "OPD", "Diterima", "Menunggu", "Disetujui", "Ditolak", "Ditunda", "Terdaftar",
-                       "Tidak aktif", "Cakupan dari disetujui"])
+                       "Tidak aktif", "Cakupan dari disetujui (pecahan 0–1, titik desimal)"])
     for code, name, f in [(o.code, o.name, f) for o, f in rows] + [("", "Kabupaten OKU Selatan", total)]:
         yield _line([code, name, f.received, f.pending, f.approved, f.rejected, f.on_hold, f.enrolled, f.inactive,
                      f"{f.coverage_of_approved:.4f}"])

@@ -134,6 +134,7 @@ def test_county_csv_matches_the_kept_figures(auth, client, world):
     assert body[-1][2:9] == [str(v) for v in (total.received, total.pending, total.approved, total.rejected,
                                                total.on_hold, total.enrolled, total.inactive)]
     assert body[-1][9] == "1.0000"  # enrolled ÷ approved
+    assert header[9] == "Cakupan dari disetujui (pecahan 0–1, titik desimal)"  # a reader knows 1.0000 is 100 %
     assert not db.session.scalar(select(func.count()).select_from(Event).where(Event.action == "export"))
 
 
