@@ -108,6 +108,8 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
             kpj += rng.randint(1, 900)
             # Enrolled 5–60 days after the decision, by yesterday at the latest (no event today);
             # one decided lately gets a day since then, so the enrolments do not pile up on yesterday.
+            if (today - decided_on[row["nik"]]).days < 2:  # room for an enrolment after the decision
+                decided_on[row["nik"]] = today - timedelta(days=2)
             room, delay = (today - decided_on[row["nik"]]).days - 1, rng.randrange(5, 60)
             if delay > room:
                 delay = rng.randint(min(1, room), room)

@@ -27,6 +27,7 @@ from portal.county import history
 # The document is an Indonesian official letter whatever language the screen speaks.
 DOCUMENT_LOCALE = "id"
 NOTE = "berita acara"
+CHUNK = 900  # ids per IN (…), under SQLite's bound on a query's parameters
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,12 @@ def _workers(session: Session, *where) -> list[Worker]:
     return list(session.scalars(stmt))
 
 
+def _workers_by_id(session: Session, ids: list[int]) -> list[Worker]:
+    """The workers of `ids` by name, read CHUNK at a time (SQLite bounds the parameters of a query)."""
+    found = [w for start in range(0, len(ids), CHUNK) for w in _workers(session, Worker.id.in_(ids[start:start + CHUNK]))]
+    return sorted(found, key=lambda w: (w.full_name, w.id))
+
+
 def _lines(session: Session, opd_id: int, verification: str) -> list[Line]:
     return [_line(w) for w in _workers(session, Worker.opd_id == opd_id, Worker.verification == verification)]
 
@@ -117,11 +124,14 @@ def _figures(session: Session, opd_id: int) -> Figures:
 def _rejections(session: Session, ids: list[int], before) -> dict[int, tuple[str, str]]:
     """{worker id: (reason label, note)} of each worker's last rejection before `before`."""
     labels = dict(session.execute(select(RejectReason.code, RejectReason.label)).all())
-    stmt = (select(Event.worker_id, Event.reason_code, Event.note)
-            .where(Event.action == "reject", Event.worker_id.in_(ids), Event.created_at < before)
-            .order_by(Event.seq))
-    return {wid: (labels.get(code, code) if code else "", note or "")
-            for wid, code, note in session.execute(stmt) if wid is not None}
+    last: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), CHUNK):
+        stmt = (select(Event.worker_id, Event.reason_code, Event.note)
+                .where(Event.action == "reject", Event.worker_id.in_(ids[start:start + CHUNK]), Event.created_at < before)
+                .order_by(Event.seq))
+        last.update({wid: (labels.get(code, code) if code else "", note or "")
+                     for wid, code, note in session.execute(stmt) if wid is not None})
+    return last
 
 
 def _as_of(session: Session, opd_id: int, day: date) -> tuple[list[Line], list[Line], Figures]:
@@ -133,13 +143,13 @@ def _as_of(session: Session, opd_id: int, day: date) -> tuple[list[Line], list[L
         figures.add(verification, enrolment, 1)
     approved = [w for w, (v, _e) in states.items() if v == "approved"]
     rejected = [w for w, (v, _e) in states.items() if v == "rejected"]
-    approved_lines = [_line(w, "", "") for w in _workers(session, Worker.id.in_(approved))] if approved else []
+    approved_lines = [_line(w, "", "") for w in _workers_by_id(session, approved)]
     rejected_lines = []
     if rejected:
         why = _rejections(session, rejected, clock.day_start(day + timedelta(days=1)))
         # a name loaded already rejected has no reject event: its own reason is the one it had
         rejected_lines = [_line(w, *why[w.id]) if w.id in why else _line(w)
-                          for w in _workers(session, Worker.id.in_(rejected))]
+                          for w in _workers_by_id(session, rejected)]
     return approved_lines, rejected_lines, figures
 
 

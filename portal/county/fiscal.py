@@ -26,6 +26,7 @@ MONTHS = budget.MONTHS
 RATE_MAX = 10_000_000  # rupiah per programme per worker per month; far above any real tariff
 SCENARIO_MAX = 1_000_000  # more workers than OKU Selatan has people of working age
 BASIS_MAX = 200
+YEARS = (2000, 2100)  # a scenario may start in these years
 FIRST_DAY, LAST_DAY = date(2014, 1, 1), date(2099, 12, 31)  # BPJS Ketenagakerjaan began in 2014
 DEFAULT_RATE = dict(effective_from=date(2019, 12, 2), jkk=10_000, jkm=6_800,  # PP 82/2019
                     basis="PP 44/2015 jo. PP 82/2019: JKK 1 % dari penghasilan Rp1.000.000, JKM Rp6.800")
@@ -226,6 +227,8 @@ def plan(session: Session, enrolled_now: int, n_more: int, start: date) -> budge
         raise Invalid(N_("Jumlah pekerja tambahan tidak boleh negatif."))
     if n_more > SCENARIO_MAX:
         raise Invalid(N_("Jumlah pekerja tambahan paling banyak 1.000.000."))
+    if not YEARS[0] <= start.year <= YEARS[1]:  # beyond, the years after it would overflow the calendar
+        raise Invalid(N_("Tahun mulai harus antara %(first)d dan %(last)d."), first=YEARS[0], last=YEARS[1])
     pairs = rate_pairs(session)
     if not pairs:
         raise Invalid(N_("Belum ada tarif iuran yang tercatat. Administrator perlu menambahkannya."))

@@ -3,7 +3,9 @@ No Flask import.
 
 A snapshot row is one OPD's figures at the end of one day in OKU Selatan (WIB). Today's is taken
 from the live tallies (`take`); any past day is rebuilt from the audit trail (`figures_at`,
-`rebuild`), never copied from today, so a late or repeated run cannot rewrite history.
+`rebuild`), never copied from today: a late or repeated run stores what the trail says (which
+changes only where someone backdates an enrolment, since it counts from its `enrolled_on`).
+A claim decided for the claimant moves the worker to that OPD from the day of the decision.
 
 The trail is unwound newest-first from each worker's current state: every verification event
 (approve/reject/hold/reopen) and enrolment event (enrol/lapse/restore) says which state it left,
@@ -11,12 +13,13 @@ so a worker's state at the end of any day is its current state less the changes 
 """
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from portal.core import clock, tallies, upsert
@@ -41,11 +44,23 @@ def figures_of(values) -> Figures:
 @dataclass
 class Timeline:
     """One worker's history: where it started and each change, as (day, seq, kind, new state);
-    kind 0 is verification, 1 enrolment."""
-    opd_id: int
+    kind 0 is verification, 1 enrolment. A claim decided for the claimant moves the worker to
+    another OPD: `moves` holds (day, seq, OPD id from then on), `start_opd` the OPD before them."""
+    opd_id: int  # the OPD now
     arrived: date | None  # the import's day; None: counted from the beginning (demo, old loads)
     start: list[str]  # [verification, enrolment] before any recorded change
     changes: list[tuple[date, int, int, str]] = field(default_factory=list)
+    moves: list[tuple[date, int, int]] = field(default_factory=list)
+    start_opd: int = 0
+
+    def opd_at(self, day: date) -> int:
+        """The OPD that held the worker at the end of `day`."""
+        opd = self.start_opd or self.opd_id
+        for when, _seq, moved_to in self.moves:
+            if when > day:
+                break
+            opd = moved_to
+        return opd
 
     def at(self, day: date) -> tuple[str, str] | None:
         """[verification, enrolment] at the end of `day`; None before the worker arrived."""
@@ -68,9 +83,10 @@ def timelines(session: Session, opd_id: int | None = None) -> dict[int, Timeline
     events = (select(Event.worker_id, Event.seq, Event.action, Event.from_state, Event.created_at)
               .where(Event.action.in_(VERIFYING + ENROLLING), Event.worker_id.is_not(None))
               .order_by(Event.seq.desc()))
-    if opd_id is not None:
-        stmt = stmt.where(Worker.opd_id == opd_id)
-        events = events.where(Event.worker_id.in_(select(Worker.id).where(Worker.opd_id == opd_id)))
+    if opd_id is not None:  # the OPD's workers now, and any worker a claim moved, in or out
+        moved = select(Event.worker_id).where(Event.action == "claim_resolve")
+        stmt = stmt.where(or_(Worker.opd_id == opd_id, Worker.id.in_(moved)))
+        events = events.where(Event.worker_id.in_(stmt.with_only_columns(Worker.id)))
     lines: dict[int, Timeline] = {}
     enrolled_on: dict[int, date | None] = {}
     enrolled_by_event: set[int] = set()
@@ -87,6 +103,7 @@ def timelines(session: Session, opd_id: int | None = None) -> dict[int, Timeline
         day = on if action == "enrol" and on else clock.local_day(at)
         line.changes.append((day, seq, kind, line.start[kind]))
         line.start[kind] = was
+    _unwind_moves(session, lines)
     for wid, line in lines.items():
         on = enrolled_on[wid]
         if wid not in enrolled_by_event and on and line.start[1] != "not_enrolled":
@@ -96,9 +113,31 @@ def timelines(session: Session, opd_id: int | None = None) -> dict[int, Timeline
     return lines
 
 
+def _unwind_moves(session: Session, lines: dict[int, Timeline]) -> None:
+    """Give each timeline the OPD moves its claim decisions recorded (detail: from and to OPD)."""
+    ids = dict(session.execute(select(OPD.code, OPD.id)).all())
+    for worker_id, seq, detail, at in session.execute(
+            select(Event.worker_id, Event.seq, Event.detail, Event.created_at)
+            .where(Event.action == "claim_resolve").order_by(Event.seq.desc())):
+        line = lines.get(worker_id) if worker_id is not None else None
+        try:
+            move = json.loads(detail or "{}")
+        except ValueError:
+            continue
+        source, target = ids.get(move.get("from")), ids.get(move.get("to"))
+        if line is None or source is None or target is None or source == target:
+            continue
+        line.moves.append((clock.local_day(at), seq, line.start_opd or line.opd_id))
+        line.start_opd = source
+    for line in lines.values():
+        line.moves.sort()
+
+
 def states_at(session: Session, day: date, opd_id: int | None = None) -> dict[int, tuple[str, str]]:
-    """{worker id: (verification, enrolment)} at the end of `day` (WIB), for workers already there."""
-    found = ((wid, line.at(day)) for wid, line in timelines(session, opd_id).items())
+    """{worker id: (verification, enrolment)} at the end of `day` (WIB), for workers already there
+    (and, with `opd_id`, held by that OPD on that day)."""
+    found = ((wid, line.at(day)) for wid, line in timelines(session, opd_id).items()
+             if opd_id is None or line.opd_at(day) == opd_id)
     return {wid: state for wid, state in found if state is not None}
 
 
@@ -107,7 +146,7 @@ def _count(lines: dict[int, Timeline], day: date) -> Counter:
     for line in lines.values():
         state = line.at(day)
         if state is not None:
-            counts.update((line.opd_id, s) for s in state)
+            counts.update((line.opd_at(day), s) for s in state)
     return counts
 
 
@@ -150,17 +189,17 @@ def backfill(session: Session, today: date, days: int = 200) -> int:
     counts = _count(lines, first - timedelta(days=1))
     moves: dict[date, Counter] = defaultdict(Counter)  # day: {(OPD, state): change in count}
     for line in lines.values():
-        before = line.at(first - timedelta(days=1))
-        # a worker moves between counts only on the days it changed or arrived
-        marks = sorted({d for d, *_ in line.changes if d >= first} | (
+        before, held = line.at(first - timedelta(days=1)), line.opd_at(first - timedelta(days=1))
+        # a worker moves between counts only on the days it changed, moved or arrived
+        marks = sorted({d for d, *_ in line.changes + line.moves if d >= first} | (
             {line.arrived} if line.arrived and line.arrived >= first else set()))
         for day in marks:
-            after = line.at(day)
+            after, now_held = line.at(day), line.opd_at(day)
             for s in before or ():
-                moves[day][line.opd_id, s] -= 1
+                moves[day][held, s] -= 1
             for s in after or ():
-                moves[day][line.opd_id, s] += 1
-            before = after
+                moves[day][now_held, s] += 1
+            before, held = after, now_held
     opd_ids = list(session.scalars(select(OPD.id).order_by(OPD.id)))
     rows = []
     for i in range(days):

@@ -1,8 +1,8 @@
 """Progress over time: daily snapshots of each OPD's figures, the county's coverage targets and the
 outlook towards the next one (the chart itself: portal.county.chart). No Flask import.
 
-Snapshots and their rebuilding from the audit trail live in portal.county.history (re-exported
-here). Targets are measured as coverage of eligible names: enrolled ÷ names not rejected.
+Snapshots and their rebuilding from the audit trail live in portal.county.history. Targets are
+measured as coverage of eligible names: enrolled ÷ names not rejected.
 """
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ becomes a cross-OPD claim, unless this OPD's claim on it is open or was decided)
 column whose last digits look lost to Excel (a note on the whole file)."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -73,7 +75,8 @@ def holders(session: Session, opd: OPD, rows: list[Row]) -> None:
 def truncated(rows: list[Row]) -> Problem | None:
     """A file-level warning when far more 16-digit NIKs end in 0 than chance allows: the column
     was probably saved as a number, so every NIK lost its last digit (rows still judged one by one)."""
-    written = [n for n in (row.typed.get("nik", "").strip() for row in rows if not row.skipped)
+    # spaces and a leading apostrophe as the NIK check itself ignores them
+    written = [n for n in (re.sub(r"[\s']", "", row.typed.get("nik", "")) for row in rows if not row.skipped)
                if len(n) == 16 and n.isascii() and n.isdigit()]
     zeros = sum(n.endswith("0") for n in written)
     if len(written) < ZEROS_MIN_NIKS or zeros < ZEROS_SHARE * len(written):

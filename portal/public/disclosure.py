@@ -19,9 +19,9 @@ difference exactly.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.core.models import OPD, Snapshot
@@ -71,11 +71,17 @@ def table(rows: list[tuple[OPD, Figures]]) -> tuple[Figures, dict, list[tuple[OP
     return county, shown(county_true, county), [(opd, shown(true, pub)) for opd, true, pub in published]
 
 
-def series(session: Session, today: date, current: list[tuple[OPD, Figures]]) -> list[Point]:
+def series(session: Session, today: date, current: list[tuple[OPD, Figures]], days: int,
+           years: list[int]) -> list[Point]:
     """The county's daily points for the chart, the outlook and the scorecard: each day the sum of
-    its OPDs' rounded snapshots, ending with today's from the current figures."""
+    its OPDs' rounded snapshots — the last `days` days, and the last day of each of `years` — ending
+    with today's from the current figures."""
     by_day: dict[date, list[Figures]] = defaultdict(list)
-    for snap in session.scalars(select(Snapshot).where(Snapshot.day < today)):
+    ends = [select(func.max(Snapshot.day)).where(Snapshot.day.between(date(y, 1, 1), date(y, 12, 31)))
+            .scalar_subquery() for y in years]
+    wanted = or_(Snapshot.day > today - timedelta(days=days), Snapshot.day.in_(ends)) if ends else \
+        Snapshot.day > today - timedelta(days=days)
+    for snap in session.scalars(select(Snapshot).where(wanted, Snapshot.day < today)):
         by_day[snap.day].append(rounded_figures(Figures(**{f: getattr(snap, f) for f in FIELDS})))
     points = [Point(day, _sum(parts)) for day, parts in sorted(by_day.items())]
     return points + [Point(today, _sum(rounded_figures(f) for _, f in current))]

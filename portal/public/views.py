@@ -26,8 +26,10 @@ def index():
     today = clock.today()
     total, rows = tallies.county(db.session)
     published, county, opds = disclosure.table(rows)
-    points = disclosure.series(db.session, today, rows)
     goals = trend.targets(db.session)
+    # the chart's year (the pace looks back 30 days within it) and each past target year's end
+    points = disclosure.series(db.session, today, rows, trend.CHART_DAYS,
+                               [g.year for g in goals if g.year < today.year])
     # No chart until every line's true count reaches 5: the table shows those counts as "< 5".
     show_chart = all(getattr(total, k) >= disclosure.BASE for k in ("verified", "approved", "enrolled"))
     response = make_response(render_template(

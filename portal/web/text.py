@@ -24,8 +24,8 @@ def rupiah(amount: int) -> str:
 def pct(share: float) -> str:
     """0.2577 → '25,77 %' in Indonesian; halves round up (0.03125 → '3,13 %'), as people expect.
 
-    Babel rounds half to even, and the float 0.03125 * 100 may not be exactly 3.125, so the share
-    goes through Decimal from its shortest repr and is rounded here; Babel then only formats."""
+    Babel rounds half to even, so the share goes through Decimal (from its shortest repr, so a
+    float's binary tail cannot tip a half) and is rounded here; Babel then only formats."""
     hundredths = (Decimal(str(share)) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return format_decimal(hundredths, format="#,##0.00") + "\u00a0%"
 

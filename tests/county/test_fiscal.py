@@ -338,6 +338,7 @@ def test_the_page_sums_month_by_month_across_two_changes(client, auth, rated, mo
     ("mulai=2019-12-01",  # the enrolled are paid from January, and 2019 has no rate before December
      "Belum ada tarif iuran pada 1 Januari 2019; tarif paling awal berlaku mulai 2 Desember 2019"),
     ("mulai=2019-12-15", "Belum ada tarif iuran pada 1 Januari 2019"),
+    ("mulai=9999-12-01", "Tahun mulai harus antara 2000 dan 2100"),  # its next year is past the calendar's end
 ])
 def test_scenario_refusals_answer_422_with_the_reason(client, auth, rated, query, message):
     auth.login("supervisor")

@@ -124,6 +124,30 @@ def test_a_past_days_snapshot_is_that_day_as_it_ended_in_wib(runner, world):
     assert tallies.for_opd(db.session, dinsos.id).pending == 2  # today's live figures untouched
 
 
+def test_a_worker_a_claim_moved_counts_where_it_was_held_each_day(world):
+    """Moved from Dinsos to Kesra on 5 March (a claim decided for Kesra): its OPD before the move
+    keeps it in that day's figures and Berita Acara, the new OPD has it only from the 5th."""
+    admin, dinsos, kesra = world.users["admin"], world.opd["DINSOS"], world.opd["KESRA"]
+    w = world.worker("KESRA", verification="approved")  # held by Kesra now
+    utc = lambda d, h: datetime(2026, 3, d, h, tzinfo=timezone.utc)
+    audit.record(db.session, action="approve", user_id=admin.id, worker_id=w.id, from_state="pending",
+                 to_state="approved", created_at=utc(2, 3))
+    audit.record(db.session, action="claim_resolve", user_id=admin.id, worker_id=w.id, from_state="approved",
+                 to_state="approved", created_at=utc(5, 3),
+                 detail=json.dumps({"claim": 1, "from": "DINSOS", "to": "KESRA", "claimant": "KESRA"}))
+    db.session.commit()
+    before, after = history.figures_at(db.session, date(2026, 3, 4)), history.figures_at(db.session, date(2026, 3, 5))
+    assert (before[dinsos.id].approved, before[kesra.id].approved) == (1, 0)
+    assert (after[dinsos.id].approved, after[kesra.id].approved) == (0, 1)
+    assert list(history.states_at(db.session, date(2026, 3, 4), dinsos.id)) == [w.id]
+    assert history.states_at(db.session, date(2026, 3, 4), kesra.id) == {}
+    assert list(history.states_at(db.session, date(2026, 3, 6), kesra.id)) == [w.id]
+    history.backfill(db.session, date(2026, 3, 7), days=6)
+    db.session.commit()
+    assert figures_of(date(2026, 3, 4), dinsos.id)[1] == 1 and figures_of(date(2026, 3, 4), kesra.id)[1] == 0
+    assert figures_of(date(2026, 3, 6), dinsos.id)[1] == 0 and figures_of(date(2026, 3, 6), kesra.id)[1] == 1
+
+
 def test_rebuild_reproduces_the_history_take_recorded(runner, world, monkeypatch):
     """Record a week with `take` each evening, throw the rows away, rebuild them from the trail."""
     now = {"t": datetime(2026, 4, 1, 3, tzinfo=timezone.utc)}

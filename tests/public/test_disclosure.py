@@ -4,6 +4,7 @@ of 1–4 exactly. The true counts are taken from the database here, with SQL wri
 import random
 import re
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -118,10 +119,13 @@ def test_the_attacker_recovers_no_small_count(client, population):
     # Shares are ratios of the printed counts, so they tell no more than the counts.
     for code, true in population.items():
         coverage = _cells(html, f"opd-{code}")[4]
-        enrolled, eligible = disclosure.rounded(true["enrolled"]), sum(
-            disclosure.rounded(true[s]) for s in ("pending", "on_hold", "approved"))
+        def to_five(n):  # the method, written again: nearest multiple of 5
+            return (n + 2) // 5 * 5
+        enrolled = to_five(true["enrolled"])
+        eligible = sum(to_five(true[s]) for s in ("pending", "on_hold", "approved"))
         if coverage != "—":
-            assert coverage == f"{enrolled / eligible * 100:.2f}".replace(".", ",") + "\u00a0%"
+            hundredths = (Decimal(enrolled) * 100 / Decimal(eligible)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            assert coverage == f"{hundredths}".replace(".", ",") + "\u00a0%"
 
 
 def test_two_days_give_nothing_back(client, population):
