@@ -79,11 +79,6 @@ def per_worker(rates: Rates, first: date, last: date) -> int:
     return sum(run.cost for run in schedule(rates, first, last))
 
 
-def months_cost(rates: Rates, workers: int, first: date, last: date) -> int:
-    """Rupiah for `workers` from first's month through last's month, each month at its own rate."""
-    return workers * per_worker(rates, first, last)
-
-
 def year_runs(rates: Rates, year: int) -> list[Run]:
     """January through December of `year`, as runs of one rate each."""
     return schedule(rates, date(year, 1, 1), date(year, 12, 31))
@@ -114,18 +109,12 @@ def following_years(rates: Rates, workers: int, year: int) -> list[Year]:
     return [year_cost(rates, workers, y) for y in range(year + 1, max(HORIZON, year + 1) + 1)]
 
 
-def months_left(start: date) -> int:
-    """Months paid in start's year when cover begins in start's month: that month through December."""
-    return MONTHS - start.month + 1
-
-
 @dataclass(frozen=True)
 class Scenario:
     """The budget for start's calendar year when `n_more` are enrolled from start's month on,
     and for each year after it through HORIZON; every month at the rate in force then."""
     start: date
     year: int
-    months: int
     enrolled_now: int
     n_more: int
     current_runs: list[Run]  # January–December of `year`: the enrolled are paid all year
@@ -140,11 +129,6 @@ class Scenario:
         return self.current + self.added
 
     @property
-    def full_year(self) -> int:
-        """What the next year costs with everyone paid for all year."""
-        return self.following[0].cost
-
-    @property
     def horizon_total(self) -> int:
         """`year` and every following year shown, together."""
         return self.this_year + sum(y.cost for y in self.following)
@@ -156,7 +140,7 @@ def scenario(enrolled_now: int, n_more: int, start_date: date, rates: Rates) -> 
     (effective_from, rupiah per worker per month) pairs; each month is paid at its own."""
     current_runs = year_runs(rates, start_date.year)
     added_runs = schedule(rates, start_date, date(start_date.year, 12, 31))
-    return Scenario(start_date, start_date.year, months_left(start_date), enrolled_now, n_more,
+    return Scenario(start_date, start_date.year, enrolled_now, n_more,
                     current_runs, added_runs, enrolled_now * sum(r.cost for r in current_runs),
                     n_more * sum(r.cost for r in added_runs),
                     following_years(rates, enrolled_now + n_more, start_date.year))

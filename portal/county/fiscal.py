@@ -22,7 +22,6 @@ from portal.core.roles import ADMINS
 from portal.county import budget
 from portal.county.budget import Run, scenario
 
-MONTHS = budget.MONTHS
 RATE_MAX = 10_000_000  # rupiah per programme per worker per month; far above any real tariff
 SCENARIO_MAX = 1_000_000  # more workers than OKU Selatan has people of working age
 BASIS_MAX = 200
@@ -105,11 +104,6 @@ def monthly_cost(workers: int, rate_per_month: int) -> int:
     return workers * rate_per_month
 
 
-def yearly_cost(workers: int, rate_per_month: int) -> int:
-    """Rupiah per year (12 months) for `workers` at `rate_per_month` each."""
-    return workers * rate_per_month * MONTHS
-
-
 @dataclass(frozen=True)
 class Cost:
     """A number of workers and what they cost the APBD per month and per year."""
@@ -118,11 +112,10 @@ class Cost:
     yearly: int = 0
 
     @classmethod
-    def of(cls, workers: int, rate_per_month: int, year_per_worker: int | None = None) -> Cost:
-        """`workers` at `rate_per_month` this month; for the year, `year_per_worker` (one worker's
-        year summed month by month) or, without it, 12 months at `rate_per_month`."""
-        yearly = yearly_cost(workers, rate_per_month) if year_per_worker is None else workers * year_per_worker
-        return cls(workers, monthly_cost(workers, rate_per_month), yearly)
+    def of(cls, workers: int, rate_per_month: int, year_per_worker: int) -> Cost:
+        """`workers` at `rate_per_month` this month, and for the year at `year_per_worker` (one
+        worker's year summed month by month)."""
+        return cls(workers, monthly_cost(workers, rate_per_month), workers * year_per_worker)
 
     def __add__(self, other: Cost) -> Cost:
         """The two costs together."""
@@ -173,26 +166,26 @@ class Projection:
     per_month: int
     lines: list[Line]
     total: Line
-    year: int | None = None
-    runs: list[Run] = field(default_factory=list)
+    year: int
+    runs: list[Run]
 
     @property
     def year_per_worker(self) -> int:
-        """One worker's year, month by month (12 × per_month when no runs were given)."""
-        return sum(run.cost for run in self.runs) if self.runs else self.per_month * MONTHS
+        """One worker's year, month by month."""
+        return sum(run.cost for run in self.runs)
 
 
-def projection(rows: list[tuple[OPD, Headcount]], rate_per_month: int, rate: ContributionRate | None = None,
-               runs: list[Run] | None = None, year: int | None = None) -> Projection:
+def projection(rows: list[tuple[OPD, Headcount]], rate_per_month: int, rate: ContributionRate | None,
+               runs: list[Run], year: int) -> Projection:
     """Monthly and yearly APBD cost per OPD and in total, for (a) enrolled, (b) the gap and
-    (c) the undecided names: per month at `rate_per_month`, per year summed over `runs` (or
-    12 × `rate_per_month` without them)."""
-    per_year = sum(run.cost for run in runs) if runs else None
+    (c) the undecided names: per month at `rate_per_month`, per year summed over `runs` (the
+    months of `year`, grouped by rate)."""
+    per_year = sum(run.cost for run in runs)
     lines = [Line(opd, Cost.of(h.enrolled, rate_per_month, per_year), Cost.of(h.gap, rate_per_month, per_year),
                   Cost.of(h.undecided, rate_per_month, per_year)) for opd, h in rows]
     total = Line(None, sum((x.enrolled for x in lines), Cost()), sum((x.gap for x in lines), Cost()),
                  sum((x.undecided for x in lines), Cost()))
-    return Projection(rate, rate_per_month, lines, total, year, list(runs or []))
+    return Projection(rate, rate_per_month, lines, total, year, list(runs))
 
 
 # --- from the database -----------------------------------------------------------------------

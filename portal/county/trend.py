@@ -102,11 +102,6 @@ class Outlook:
         return self.forecast is not None and self.forecast <= self.deadline
 
     @property
-    def enough_history(self) -> bool:
-        """Whether the pace was measured over enough days to forecast from (PACE_MIN_DAYS)."""
-        return self.pace_recent is not None
-
-    @property
     def min_days(self) -> int:
         """The history a forecast needs, for the sentence that says it is missing."""
         return PACE_MIN_DAYS

@@ -61,10 +61,10 @@ class Drill:
 
 def drill() -> Drill:
     """The drill-down filters of this request; unknown values count as not given."""
-    args = request.args
+    args, opd = request.args, opd_arg()
     kat = args.get("kat", type=int)
-    return Drill(opd=opd_arg(), category=db.session.get(Category, kat) if kat and 0 < kat < 2**31 else None,
+    return Drill(opd=opd, category=db.session.get(Category, kat) if kat and 0 < kat < 2**31 else None,
                  kecamatan=db.session.get(Kecamatan, args.get("kec", "")[:6]) if args.get("kec") else None,
                  status=args.get("status") if args.get("status") in VERIFICATION else None,
                  enrolment=args.get("bpjs") if args.get("bpjs") in ENROLMENT else None,
-                 unknown_opd=bool(args.get("opd")) and opd_arg() is None)
+                 unknown_opd=bool(args.get("opd")) and opd is None)

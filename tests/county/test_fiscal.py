@@ -50,21 +50,19 @@ def login(app, username):
 # --- arithmetic --------------------------------------------------------------------------------
 
 def test_the_reference_example():
-    assert fiscal.yearly_cost(3934, RATE) == 793_094_400  # bpjs.md: 3.934 × 201.600
     assert fiscal.monthly_cost(3934, RATE) == 66_091_200
-    assert fiscal.Cost.of(3934, RATE) == fiscal.Cost(3934, 66_091_200, 793_094_400)
-    assert isinstance(fiscal.yearly_cost(3934, RATE), int)
+    assert fiscal.Cost.of(3934, RATE, RATE * 12) == fiscal.Cost(3934, 66_091_200, 793_094_400)
 
 
 @pytest.mark.parametrize("start, months", [(date(2025, 1, 1), 12), (date(2025, 1, 31), 12),
                                            (date(2025, 7, 15), 6), (date(2025, 12, 31), 1)])
 def test_scenario_counts_months_from_the_start_month_through_december(start, months):
     s = budget.scenario(100, 50, start, [DEFAULT])
-    assert (s.year, s.months) == (2025, months)
+    assert (s.year, sum(run.months for run in s.added_runs)) == (2025, months)
     assert s.current == 100 * RATE * 12
     assert s.added == 50 * RATE * months
     assert s.this_year == s.current + s.added
-    assert s.full_year == 150 * RATE * 12
+    assert s.following[0].cost == 150 * RATE * 12
 
 
 # (d) no rate change: the same figures as a single rate × months, and every year to 2029
@@ -74,20 +72,20 @@ def test_without_a_rate_change_month_by_month_equals_rate_times_months():
     assert [(y.year, y.workers, y.cost) for y in s.following] == [
         (2026, 150, 30_240_000), (2027, 150, 30_240_000), (2028, 150, 30_240_000), (2029, 150, 30_240_000)]
     assert s.horizon_total == 25_200_000 + 4 * 30_240_000
-    assert budget.months_cost([DEFAULT], 3934, date(2025, 1, 1), date(2025, 12, 31)) == 793_094_400
+    assert 3934 * budget.per_worker([DEFAULT], date(2025, 1, 1), date(2025, 12, 31)) == 793_094_400
 
 
 # (a) a change in the middle of a year: Jan–Jun at the old rate, Jul–Dec at the new
 def test_a_mid_year_change_applies_from_its_month():
     rates = [DEFAULT, (date(2026, 7, 1), 19_000)]
     assert budget.per_worker(rates, date(2026, 1, 1), date(2026, 12, 31)) == 16_800 * 6 + 19_000 * 6  # 214.800
-    assert budget.months_cost(rates, 100, date(2026, 1, 1), date(2026, 12, 31)) == 21_480_000
+    assert 100 * budget.per_worker(rates, date(2026, 1, 1), date(2026, 12, 31)) == 21_480_000
     assert [(r.first, r.last, r.months, r.per_month) for r in budget.year_runs(rates, 2026)] == [
         (date(2026, 1, 1), date(2026, 6, 30), 6, 16_800), (date(2026, 7, 1), date(2026, 12, 31), 6, 19_000)]
     s = budget.scenario(100, 10, date(2026, 9, 20), rates)
     assert s.current == 21_480_000
     assert s.added == 10 * 19_000 * 4  # September–December, all at the new rate: 760.000
-    assert s.full_year == 110 * 19_000 * 12  # 2027: 25.080.000
+    assert s.following[0].cost == 110 * 19_000 * 12  # 2027: 25.080.000
 
 
 def test_a_change_after_the_first_of_a_month_applies_from_the_next_month():
@@ -101,7 +99,7 @@ def test_a_change_after_the_first_of_a_month_applies_from_the_next_month():
 def test_a_change_on_the_first_of_january_applies_to_the_next_year():
     rates = [(date(2027, 1, 1), 20_000), DEFAULT]  # any order
     # 10 workers, October 2026–March 2027: 3 × 16.800 + 3 × 20.000 = 110.400 each
-    assert budget.months_cost(rates, 10, date(2026, 10, 15), date(2027, 3, 31)) == 1_104_000
+    assert 10 * budget.per_worker(rates, date(2026, 10, 15), date(2027, 3, 31)) == 1_104_000
     s = budget.scenario(5, 5, date(2026, 11, 1), rates)
     assert (s.current, s.added) == (5 * 16_800 * 12, 5 * 16_800 * 2)  # 1.008.000; 168.000
     assert [(y.year, y.cost) for y in s.following] == [(2027, 2_400_000), (2028, 2_400_000), (2029, 2_400_000)]
@@ -137,7 +135,8 @@ def test_headcount_puts_inactive_in_the_gap_and_flagged_names_in_neither():
 
 
 def test_projection_totals_every_opd():
-    p = fiscal.projection([("A", fiscal.Headcount(2, 3, 4)), ("B", fiscal.Headcount(1, 0, 5))], RATE)
+    p = fiscal.projection([("A", fiscal.Headcount(2, 3, 4)), ("B", fiscal.Headcount(1, 0, 5))], RATE, None,
+                          budget.year_runs([DEFAULT], 2025), 2025)
     assert p.total.enrolled == fiscal.Cost(3, 3 * RATE, 3 * RATE * 12)
     assert p.total.gap == fiscal.Cost(3, 3 * RATE, 3 * RATE * 12)
     assert p.total.undecided == fiscal.Cost(9, 9 * RATE, 9 * RATE * 12)

@@ -300,7 +300,7 @@ def test_pace_says_how_long_it_was_measured_and_when_it_is_too_short(app):
     goals = [(2027, 9000)]  # 120 more to enrol
     young = [point(today - timedelta(days=3), enrolled=560)]  # 40 in 3 days would be 93 a week
     o = trend.outlook(young, now, goals, today)
-    assert o.pace_days == 3 and o.pace_recent is None and o.forecast is None and not o.enough_history
+    assert o.pace_days == 3 and o.pace_recent is None and o.forecast is None
     month = [point(today - timedelta(days=40), enrolled=500), point(today - timedelta(days=31), enrolled=530),
              point(today - timedelta(days=30), enrolled=540), point(today - timedelta(days=3), enrolled=560)]
     m = trend.outlook(month, now, goals, today)
