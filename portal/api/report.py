@@ -1,22 +1,28 @@
 """The county's figures as plain data for /api/summary: what other dashboards (Bapperida, the
-province) read. Counts come from the kept tallies, like the county page, so the two agree."""
+province) read. Counts come from the kept tallies, like the county page, so the two agree; every
+field is a measure of portal.core.measures, and the answer carries their definitions."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.core import tallies
+from portal.core.measures import COUNT, MEASURES, TARGET_MEASURE, Figures
 from portal.core.models import Target
 
-COUNTS = ("received", "pending", "approved", "rejected", "on_hold", "enrolled", "inactive")
-SHARES = ("coverage_of_approved", "coverage_of_received")
+
+def figures(f: Figures) -> dict:
+    """Every measure: counts as integers, shares as fractions rounded to 4 decimals (0.2577 = 25,77 %)."""
+    return {m.key: int(getattr(f, m.key)) if m.kind == COUNT else round(getattr(f, m.key), 4) for m in MEASURES}
 
 
-def figures(f: tallies.Figures) -> dict:
-    """Counts as integers and coverages as fractions rounded to 4 decimals (0.2577 = 25,77 %)."""
-    return {**{k: int(getattr(f, k)) for k in COUNTS}, **{k: round(getattr(f, k), 4) for k in SHARES}}
+def definitions(english: Callable[[str], str]) -> dict:
+    """Each measure's kind, formula, labels and explanation; `english` translates a label."""
+    return {m.key: {"kind": m.kind, "formula": m.formula, "label_id": m.label, "label_en": english(m.label),
+                    "definition_id": m.explain, "definition_en": english(m.explain)} for m in MEASURES}
 
 
 def timestamp(now: datetime) -> str:
@@ -26,14 +32,16 @@ def timestamp(now: datetime) -> str:
     return now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def summary(session: Session, now: datetime) -> dict:
-    """County totals, every OPD's figures (ordered by name, also OPDs without names yet), and the
-    coverage targets by year, as of `now`."""
+def summary(session: Session, now: datetime, english: Callable[[str], str]) -> dict:
+    """County totals, every OPD's figures (ordered by name, also OPDs without names yet), the
+    coverage targets by year and the measure they are set in, and every field's definition."""
     total, rows = tallies.county(session)
     targets = session.scalars(select(Target).order_by(Target.year))
     return {
         **figures(total),
         "as_of": timestamp(now),
         "by_opd": [{"code": opd.code, "name": opd.name, **figures(f)} for opd, f in rows],
-        "targets": [{"year": t.year, "coverage": round(t.coverage_bp / 10000, 4)} for t in targets],
+        "target_measure": TARGET_MEASURE,
+        "targets": [{"year": t.year, TARGET_MEASURE: round(t.coverage_bp / 10000, 4)} for t in targets],
+        "definitions": definitions(english),
     }

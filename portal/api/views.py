@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -60,10 +61,15 @@ def token_or_session(*roles: str):
     return decorator
 
 
+def _english(text: str) -> str:
+    with force_locale("en"):
+        return _(text)
+
+
 @bp.get("/summary")
 @token_or_session(*SUMMARY_READERS)
 def summary():
     """The county's figures, per OPD, and the coverage targets, as JSON; never cached."""
-    response = jsonify(report.summary(db.session, utcnow()))
+    response = jsonify(report.summary(db.session, utcnow(), _english))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.core import N_, audit, clock, privacy
 from portal.core.errors import Invalid
+from portal.core.measures import Figures
 from portal.core.models import OPD, Event, RejectReason, User, Worker, utcnow
 from portal.core.roles import EVERY_OPD_READERS
-from portal.core.tallies import Figures
 from portal.county import history
 
 # The document is an Indonesian official letter whatever language the screen speaks.

@@ -16,6 +16,7 @@ from portal.core.states import ENROLMENT_LABELS
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import blocks, is_htmx, page_or_block
+from portal.web.text import measure
 from portal.web.unit import attempt
 
 bp = Blueprint("bpjs", __name__, url_prefix="/bpjs")
@@ -39,8 +40,8 @@ def _context(**extra) -> dict:
     opd_id = next((o.id for o in opds if o.code == f["opd"]), None)
     page = queries.desk_page(db.session, f["tab"], opd_id, f["kec"] or None, f["kat"] or None, f["q"],
                              f["hal"], current_app.config["QUEUE_PAGE_SIZE"])
-    tabs = {"ready": _("Siap didaftarkan"), "enrolled": _("Terdaftar"), "inactive": _("Tidak aktif"),
-            "flagged": _("Perlu tindak lanjut")}
+    tabs = {"ready": _("Siap didaftarkan"), "enrolled": measure("enrolled_approved").label,
+            "inactive": measure("inactive").label, "flagged": measure("enrolled_withdrawn").label}
     return dict(page=page, filters=f, counts=tallies.desk_counts(db.session), opds=opds, tabs=tabs,
                 kecamatan=db.session.scalars(select(Kecamatan).order_by(Kecamatan.name)).all(),
                 categories=db.session.scalars(select(Category).order_by(Category.name)).all(),

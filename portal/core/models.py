@@ -320,6 +320,8 @@ class Snapshot(Base):
     on_hold: Mapped[int] = mapped_column(Integer, default=0)
     enrolled: Mapped[int] = mapped_column(Integer, default=0)
     inactive: Mapped[int] = mapped_column(Integer, default=0)
+    # NULL in rows stored before this count existed (migration 0002), until they are rebuilt
+    enrolled_approved: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Target(Base):

@@ -7,13 +7,13 @@ however many workers there are.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from portal.core import upsert
+from portal.core import measures, upsert
+from portal.core.measures import Figures
 from portal.core.models import OPD, Tally, Worker
 
 
@@ -80,55 +80,6 @@ def rebuild(session: Session) -> None:
         session.execute(insert(Tally), cells)
 
 
-@dataclass
-class Figures:
-    """The headline figures of one OPD, category, kecamatan or of the county."""
-    pending: int = 0
-    approved: int = 0
-    rejected: int = 0
-    on_hold: int = 0
-    enrolled: int = 0
-    inactive: int = 0
-
-    @property
-    def received(self) -> int:
-        return self.pending + self.approved + self.rejected + self.on_hold
-
-    @property
-    def verified(self) -> int:
-        return self.approved + self.rejected
-
-    @property
-    def eligible(self) -> int:
-        """Names that can still be insured: all but the rejected (deceased, duplicates, …)."""
-        return self.received - self.rejected
-
-    @property
-    def ever_enrolled(self) -> int:
-        return self.enrolled + self.inactive
-
-    @property
-    def verified_share(self) -> float:
-        return self.verified / self.received if self.received else 0.0
-
-    @property
-    def coverage_of_approved(self) -> float:
-        return self.enrolled / self.approved if self.approved else 0.0
-
-    @property
-    def coverage_of_received(self) -> float:
-        return self.enrolled / self.received if self.received else 0.0
-
-    @property
-    def coverage_of_eligible(self) -> float:
-        return self.enrolled / self.eligible if self.eligible else 0.0
-
-    def add(self, verification: str, enrolment: str, n: int) -> None:
-        setattr(self, verification, getattr(self, verification) + n)
-        if enrolment != "not_enrolled":
-            setattr(self, enrolment, getattr(self, enrolment) + n)
-
-
 def _sum(session: Session, key, *where) -> dict:
     """Figures per value of `key` (a Tally column), from the tallies."""
     out: dict = {}
@@ -144,24 +95,16 @@ def for_opd(session: Session, opd_id: int) -> Figures:
     return _sum(session, Tally.opd_id, Tally.opd_id == opd_id).get(opd_id, Figures())
 
 
-def _merge(parts) -> Figures:
-    figures = Figures()
-    for f in parts:
-        for field in ("pending", "approved", "rejected", "on_hold", "enrolled", "inactive"):
-            setattr(figures, field, getattr(figures, field) + getattr(f, field))
-    return figures
-
-
 def total(session: Session) -> Figures:
     """The county's figures."""
-    return _merge(_sum(session, Tally.opd_id).values())
+    return measures.total(_sum(session, Tally.opd_id).values())
 
 
 def county(session: Session) -> tuple[Figures, list[tuple[OPD, Figures]]]:
     """County totals and each OPD's figures (every OPD, even one with no names yet)."""
     per_opd = _sum(session, Tally.opd_id)
     opds = session.scalars(select(OPD).order_by(OPD.name)).all()
-    return _merge(per_opd.values()), [(opd, per_opd.get(opd.id, Figures())) for opd in opds]
+    return measures.total(per_opd.values()), [(opd, per_opd.get(opd.id, Figures())) for opd in opds]
 
 
 def by(session: Session, dimension: str) -> dict:

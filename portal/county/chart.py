@@ -8,13 +8,13 @@ from datetime import date
 from typing import NamedTuple
 
 from portal.core import N_
+from portal.core.measures import BY_KEY
 from portal.county.history import Point
 
 MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("Mei"), N_("Jun"), N_("Jul"), N_("Agu"),
           N_("Sep"), N_("Okt"), N_("Nov"), N_("Des"))
-SERIES = (("verified", N_("Terverifikasi"), "none", "#1d2430"),  # key, label, stroke-dasharray, colour
-          ("approved", N_("Disetujui"), "12 6", "#0b6b3a"),
-          ("enrolled", N_("Terdaftar BPJS"), "3 6", "#0b4f8a"))
+SERIES = tuple((key, BY_KEY[key].label, dash, colour) for key, dash, colour in (  # stroke-dasharray, colour
+    ("verified", "none", "#1d2430"), ("approved", "12 6", "#0b6b3a"), ("enrolled_approved", "3 6", "#0b4f8a")))
 FONT = 20  # user units: about 11 px when 640 units shrink to a 360 px phone
 
 
@@ -26,7 +26,6 @@ class Line(NamedTuple):
     points: str  # "x,y x,y …" for <polyline points=…>
     end: tuple[float, float]  # the last point
     label_y: float  # baseline of the end value, nudged apart from the other lines'
-    legend_x: float
     value: int
 
 
@@ -66,9 +65,9 @@ def _months(first: date, last: date) -> list[date]:
 
 def layout(points: list[Point], goals=None, width: int = 640, height: int = 240) -> Chart:
     """Coordinates of the trend chart in a `width`×`height` viewBox: a polyline per series
-    (verified, approved, enrolled), month ticks, round-number value ticks, and a marker at the
+    (verified, approved, enrolled and approved), month ticks, round-number value ticks, and a marker at the
     enrolments that the first target due in or after the last day's year asks for."""
-    left, right, top, bottom = 64.0, width - 72.0, 44.0, height - 30.0
+    left, right, top, bottom = 64.0, width - 72.0, 28.0, height - 30.0  # the legend is HTML, below
     if not points:
         return Chart(width, height, left, right, top, bottom, [], [], [], None, None)
     first, last, fig = points[0].day, points[-1].day, points[-1].figures
@@ -85,12 +84,11 @@ def layout(points: list[Point], goals=None, width: int = 640, height: int = 240)
     def y(value: int) -> float:
         return round(bottom - value / ymax * (bottom - top), 1)
 
-    lines, legend_x = [], left
+    lines = []
     for key, label, dash, colour in SERIES:
         coords = [(x(p.day), y(getattr(p.figures, key))) for p in points]
         lines.append(Line(key, label, dash, colour, " ".join(f"{a},{b}" for a, b in coords), coords[-1],
-                          coords[-1][1], legend_x, getattr(fig, key)))
-        legend_x += 40 + len(label) * FONT * 0.55 + 18
+                          coords[-1][1], getattr(fig, key)))
     placed, floor = {}, -math.inf  # end values at least one line of text apart
     for line in sorted(lines, key=lambda ln: ln.end[1]):
         floor = placed[line.key] = max(line.end[1], floor + FONT + 2)

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.core import tallies
+from portal.core.measures import Figures
 from portal.core.models import OPD, Category, Kecamatan, RejectReason
-from portal.core.tallies import Figures
 
 SORT_KEYS = {  # column → value of a row to sort by
     "name": lambda r: r.name.lower(), "received": lambda r: r.figures.received,
     "pending": lambda r: r.figures.pending, "approved": lambda r: r.figures.approved,
-    "rejected": lambda r: r.figures.rejected, "enrolled": lambda r: r.figures.enrolled,
-    "verified": lambda r: r.figures.verified_share, "coverage": lambda r: r.figures.coverage_of_eligible,
+    "rejected": lambda r: r.figures.rejected, "enrolled_approved": lambda r: r.figures.enrolled_approved,
+    "verified_share": lambda r: r.figures.verified_share, "coverage": lambda r: r.figures.coverage,
 }
 
 
@@ -47,9 +47,9 @@ def ordered(rows: list[Row], key: str, descending: bool) -> list[Row]:
 
 
 def funnel(f: Figures) -> list[tuple[str, int]]:
-    """received → verified → approved → ever enrolled → active, as (label key, count)."""
-    return [("received", f.received), ("verified", f.verified), ("approved", f.approved),
-            ("ever_enrolled", f.ever_enrolled), ("enrolled", f.enrolled)]
+    """received ⊇ verified ⊇ approved ⊇ enrolled and approved, as (measure key, count): each step
+    a subset of the one before."""
+    return [(key, getattr(f, key)) for key in ("received", "verified", "approved", "enrolled_approved")]
 
 
 def rejections(session: Session) -> tuple[list[RejectReason], list[tuple[OPD, dict[int, int], int]]]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.core import N_, audit, tallies
 from portal.core.errors import Invalid, NotAllowed
+from portal.core.measures import Figures
 from portal.core.models import OPD, ContributionRate, Tally, User
 from portal.core.roles import ADMINS
 from portal.county import budget
@@ -124,11 +125,12 @@ class Cost:
 
 @dataclass(frozen=True)
 class Headcount:
-    """One OPD's workers as the budget sees them.
+    """One OPD's workers as the budget sees them (measures: portal.core.measures).
 
-    enrolled  — enrolled now, whatever their verification: the APBD pays for them today.
-    gap       — approved but not paid for: never enrolled, plus *inactive* ones (their
-                contributions lapsed; they need re-enrolling, so they are part of the gap to close).
+    enrolled  — every active participant (`enrolled`), whatever their verification: the APBD
+                pays for them today, the enrolled whose approval was withdrawn included.
+    gap       — approved but not an active participant: approved − enrolled_approved (never
+                enrolled, plus the inactive, whose contributions lapsed and need re-enrolling).
     undecided — pending or on hold and not enrolled: what approving them all would add.
     """
     enrolled: int = 0
@@ -136,17 +138,11 @@ class Headcount:
     undecided: int = 0
 
 
-def headcount(figures: tallies.Figures, enrolled_unapproved: dict[str, int] | None = None) -> Headcount:
-    """A Headcount from an OPD's Figures. `approved` counts enrolled and inactive names too:
-    approved-not-enrolled is approved − enrolled − inactive, and the inactive are added back as
-    needing re-enrolment, so the gap is approved − enrolled (both among the approved).
-    `enrolled_unapproved` ({verification: n}) are enrolled names whose approval was withdrawn
-    (flagged for BPJS): still paid for, so they are in `enrolled` but neither gap nor undecided."""
-    flagged = enrolled_unapproved or {}
-    approved_enrolled = figures.enrolled - sum(flagged.values())
-    return Headcount(enrolled=figures.enrolled, gap=figures.approved - approved_enrolled,
-                     undecided=figures.pending + figures.on_hold
-                     - flagged.get("pending", 0) - flagged.get("on_hold", 0))
+def headcount(figures: Figures, enrolled_undecided: int = 0) -> Headcount:
+    """A Headcount from an OPD's Figures; `enrolled_undecided` are its active participants now
+    pending or on hold (already paid for, so not in `undecided`)."""
+    return Headcount(enrolled=figures.enrolled, gap=figures.approved - figures.enrolled_approved,
+                     undecided=figures.pending + figures.on_hold - enrolled_undecided)
 
 
 @dataclass(frozen=True)
@@ -191,16 +187,14 @@ def projection(rows: list[tuple[OPD, Headcount]], rate_per_month: int, rate: Con
 # --- from the database -----------------------------------------------------------------------
 
 def headcounts(session: Session) -> list[tuple[OPD, Headcount]]:
-    """Every OPD's Headcount, from the kept tallies (tallies.county plus the few enrolled names
-    whose approval was withdrawn)."""
-    flagged: dict[int, dict[str, int]] = {}
-    stmt = (select(Tally.opd_id, Tally.verification, func.sum(Tally.n))
-            .where(Tally.enrolment == "enrolled", Tally.verification != "approved")
-            .group_by(Tally.opd_id, Tally.verification))
-    for opd_id, verification, n in session.execute(stmt):
-        flagged.setdefault(opd_id, {})[verification] = int(n or 0)
+    """Every OPD's Headcount, from the kept tallies (tallies.county plus the few active
+    participants now pending or on hold)."""
+    stmt = (select(Tally.opd_id, func.sum(Tally.n))
+            .where(Tally.enrolment == "enrolled", Tally.verification.in_(("pending", "on_hold")))
+            .group_by(Tally.opd_id))
+    undecided = {opd_id: int(n or 0) for opd_id, n in session.execute(stmt)}
     _, rows = tallies.county(session)
-    return [(opd, headcount(figures, flagged.get(opd.id))) for opd, figures in rows]
+    return [(opd, headcount(figures, undecided.get(opd.id, 0))) for opd, figures in rows]
 
 
 def county_projection(session: Session, day: date) -> Projection:

@@ -2,7 +2,7 @@
 outlook towards the next one (the chart itself: portal.county.chart). No Flask import.
 
 Snapshots and their rebuilding from the audit trail live in portal.county.history. Targets are
-measured as coverage of eligible names: enrolled ÷ names not rejected.
+measured with measures.TARGET_MEASURE, `coverage`: enrolled and approved ÷ names not rejected.
 """
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from portal.core import N_, audit, tallies
 from portal.core.errors import Invalid, NotAllowed
+from portal.core.measures import Figures
 from portal.core.models import Target, User
 from portal.core.roles import ADMINS
-from portal.core.tallies import Figures
 from portal.county.history import Point, series, with_today
 
 YEARS = (2024, 2045)
@@ -35,6 +35,11 @@ DEFAULT_TARGETS = {2025: 4000, 2026: 5500, 2027: 7000, 2028: 8500, 2029: 10000}
 def targets(session: Session) -> list[Target]:
     """Every year's target, earliest first."""
     return list(session.scalars(select(Target).order_by(Target.year)))
+
+
+def target_of(session: Session, year: int) -> Target | None:
+    """The target set for the end of `year`, if any."""
+    return session.get(Target, year)
 
 
 def seed_default_targets(session: Session) -> None:
@@ -91,7 +96,7 @@ class Outlook:
     deadline: date
     target: float  # shares, 0.55 = 55 %
     actual: float
-    needed: int  # enrolments still needed (eligible names held constant)
+    needed: int  # enrolments of approved names still needed (eligible names held constant)
     pace_needed: float  # names per week until the deadline
     pace_recent: float | None  # names per week over the last `pace_days`; None: too little history
     forecast: date | None  # when the recent pace reaches the target; None at pace 0 or without one
@@ -107,9 +112,9 @@ class Outlook:
         return PACE_MIN_DAYS
 
 
-def still_needed(target_bp: int, eligible: int, enrolled: int) -> int:
-    """Enrolments still needed so that enrolled ÷ eligible reaches the target."""
-    return max(0, -(-target_bp * eligible // 10000) - enrolled)
+def still_needed(target_bp: int, eligible: int, enrolled_approved: int) -> int:
+    """Enrolments still needed so that coverage (enrolled and approved ÷ eligible) reaches the target."""
+    return max(0, -(-target_bp * eligible // 10000) - enrolled_approved)
 
 
 def pace_needed(needed: int, today: date, deadline: date) -> float:
@@ -126,12 +131,12 @@ def pace_base(points: list[Point], today: date, window: int = PACE_WINDOW) -> Po
 
 
 def recent_pace(points: list[Point], enrolled_now: int, today: date, window: int = PACE_WINDOW) -> float:
-    """Names enrolled per week: now minus the `pace_base` snapshot, scaled by the days between;
-    0 without history."""
+    """Approved names enrolled per week (`enrolled_now`: enrolled and approved now) minus the
+    `pace_base` snapshot's, scaled by the days between; 0 without history."""
     base = pace_base(points, today, window)
     if base is None:
         return 0.0
-    return (enrolled_now - base.figures.enrolled) * 7 / (today - base.day).days
+    return (enrolled_now - base.figures.enrolled_approved) * 7 / (today - base.day).days
 
 
 def forecast(today: date, needed: int, pace: float) -> date | None:
@@ -146,13 +151,13 @@ def outlook(points: list[Point], figures: Figures, goals, today: date) -> Outloo
     None when there is none. Its pace and forecast are None with under PACE_MIN_DAYS of history.
     `goals`: Target rows or (year, coverage_bp) pairs."""
     for year, bp in sorted((g.year, g.coverage_bp) if hasattr(g, "year") else tuple(g) for g in goals):
-        needed = still_needed(bp, figures.eligible, figures.enrolled)
+        needed = still_needed(bp, figures.eligible, figures.enrolled_approved)
         if year < today.year or needed == 0:
             continue
         deadline, base = date(year, 12, 31), pace_base(points, today)
         days = (today - base.day).days if base else 0
-        pace = recent_pace(points, figures.enrolled, today) if days >= PACE_MIN_DAYS else None
-        return Outlook(year, deadline, bp / 10000, figures.coverage_of_eligible, needed,
+        pace = recent_pace(points, figures.enrolled_approved, today) if days >= PACE_MIN_DAYS else None
+        return Outlook(year, deadline, bp / 10000, figures.coverage, needed,
                        pace_needed(needed, today, deadline), pace,
                        None if pace is None else forecast(today, needed, pace), days)
     return None
@@ -160,14 +165,14 @@ def outlook(points: list[Point], figures: Figures, goals, today: date) -> Outloo
 
 def scorecard(points: list[Point], figures: Figures, goals, today: date) -> list[tuple]:
     """(year, target share, actual share or None, reached or None) per target: a past year's actual
-    is its last snapshot's coverage of eligible names, this and later years' the current one."""
+    is its last snapshot's coverage, this and later years' the current one."""
     out = []
     for goal in goals:
         fig: Figures | None = figures
         if goal.year < today.year:
             fig = next((p.figures for p in reversed(points) if p.day.year == goal.year), None)
-        actual = None if fig is None else fig.coverage_of_eligible
-        reached = None if fig is None else still_needed(goal.coverage_bp, fig.eligible, fig.enrolled) == 0
+        actual = None if fig is None else fig.coverage
+        reached = None if fig is None else still_needed(goal.coverage_bp, fig.eligible, fig.enrolled_approved) == 0
         out.append((goal.year, goal.coverage_bp / 10000, actual, reached))
     return out
 

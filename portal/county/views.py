@@ -48,7 +48,9 @@ def _headline() -> dict:
     share = {opd.code: dashboard.whatsapp(opd.name, f.pending, num(f.pending),
                                           url_for("queue.index", _external=True))
              for opd, f in rows}
-    return dict(total=total, rows=rows, share=share, now=utcnow())
+    year = clock.today().year
+    return dict(total=total, rows=rows, share=share, now=utcnow(), year=year,
+                target=trend.target_of(db.session, year))
 
 
 @bp.get("/")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.core import clock, privacy, queries, tallies
 from portal.core.cells import csv_cell, text_cell
+from portal.core.measures import BY_KEY, SHARE
 from portal.core.models import OPD, AuditHead, Category, Desa, Event, Kecamatan, User, Worker
 from portal.core.states import ACTION_LABELS, ENROLMENT_LABELS, VERIFICATION_LABELS
 
@@ -126,14 +127,20 @@ def workers_csv(session: Session, viewer: User, ids: list[int]) -> Iterator[str]
         yield "".join(lines)
 
 
+COUNTY_COLUMNS = ("received", "pending", "approved", "rejected", "on_hold", "eligible", "enrolled_approved",
+                  "enrolled_withdrawn", "inactive", "coverage")  # measure keys
+
+
 def county_csv(session: Session) -> Iterator[str]:
-    """The per-OPD figures table (kept tallies) with the county's total last."""
+    """The per-OPD figures table (kept tallies) with the county's total last: each column a measure
+    (portal.core.measures), headed by its Indonesian label; shares as fractions, as the header says."""
     total, rows = tallies.county(session)
-    yield BOM + _line(["Kode OPD", "OPD", "Diterima", "Menunggu", "Disetujui", "Ditolak", "Ditunda", "Terdaftar",
-                       "Tidak aktif", "Cakupan dari disetujui (pecahan 0–1, titik desimal)"])
+    header = [BY_KEY[k].label + (" (pecahan 0–1, titik desimal)" if BY_KEY[k].kind == SHARE else "")
+              for k in COUNTY_COLUMNS]
+    yield BOM + _line(["Kode OPD", "OPD", *header])
     for code, name, f in [(o.code, o.name, f) for o, f in rows] + [("", "Kabupaten OKU Selatan", total)]:
-        yield _line([code, name, f.received, f.pending, f.approved, f.rejected, f.on_hold, f.enrolled, f.inactive,
-                     f"{f.coverage_of_approved:.4f}"])
+        yield _line([code, name, *(f"{getattr(f, k):.4f}" if BY_KEY[k].kind == SHARE else getattr(f, k)
+                                   for k in COUNTY_COLUMNS)])
 
 
 # --- audit events as CSV ----------------------------------------------------------------------

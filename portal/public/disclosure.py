@@ -2,8 +2,8 @@
 from which a small count can be worked out. No Flask import.
 
 The method (explained on the page too): each OPD's base counts — pending, on hold, approved,
-rejected, enrolled — are rounded to the nearest multiple of 5 (1 and 2 down, 3 and 4 up), every
-day, before anything else is computed. Every published figure is a sum of those rounded counts
+rejected, enrolled and approved (portal.core.measures) — are rounded to the nearest multiple of 5
+(1 and 2 down, 3 and 4 up), every day, before anything else is computed. Every published figure is a sum of those rounded counts
 (received = pending + on hold + approved + rejected, verified = approved + rejected, the county =
 the sum of its OPDs, the chart's daily points likewise), and every share is a ratio of two
 published figures. A figure whose true value is 1–4 is shown as "< 5", and shares computed from
@@ -24,12 +24,12 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.core.measures import Figures, total
 from portal.core.models import OPD, Snapshot
-from portal.core.tallies import Figures
-from portal.county.history import FIELDS, Point
+from portal.county.history import FIELDS, RECORDED, Point
 
 BASE = 5
-MEASURES = ("received", "verified", "approved", "enrolled", "eligible")
+PUBLISHED = ("received", "verified", "approved", "enrolled_approved", "eligible")  # measure keys
 
 
 def rounded(n: int) -> int:
@@ -42,23 +42,15 @@ def rounded_figures(figures: Figures) -> Figures:
     return Figures(**{f: rounded(getattr(figures, f)) for f in FIELDS})
 
 
-def _sum(parts) -> Figures:
-    total = Figures()
-    for part in parts:
-        for f in FIELDS:
-            setattr(total, f, getattr(total, f) + getattr(part, f))
-    return total
-
-
 def shown(true: Figures, published: Figures) -> dict:
     """The public view of one row: each measure of `published` (rounded sums), or None ("< 5")
     where the true value is 1–4; the verified share and the coverage of eligible names from the
     published counts, or None when either count is hidden or the base is 0."""
-    out: dict = {m: None if 0 < getattr(true, m) < BASE else getattr(published, m) for m in MEASURES}
+    out: dict = {m: None if 0 < getattr(true, m) < BASE else getattr(published, m) for m in PUBLISHED}
     out["verified_share"] = (out["verified"] / out["received"]
                              if out["verified"] is not None and out["received"] else None)
-    out["coverage"] = (out["enrolled"] / out["eligible"]
-                       if out["enrolled"] is not None and out["eligible"] else None)
+    out["coverage"] = (out["enrolled_approved"] / out["eligible"]
+                       if out["enrolled_approved"] is not None and out["eligible"] else None)
     return out
 
 
@@ -66,8 +58,8 @@ def table(rows: list[tuple[OPD, Figures]]) -> tuple[Figures, dict, list[tuple[OP
     """From each OPD's true figures: the published county figures (sum of the rounded OPDs), the
     county row as shown, and each OPD's row as shown."""
     published = [(opd, true, rounded_figures(true)) for opd, true in rows]
-    county_true = _sum(true for _, true, _ in published)
-    county = _sum(pub for _, _, pub in published)
+    county_true = total(true for _, true, _ in published)
+    county = total(pub for _, _, pub in published)
     return county, shown(county_true, county), [(opd, shown(true, pub)) for opd, true, pub in published]
 
 
@@ -81,7 +73,7 @@ def series(session: Session, today: date, current: list[tuple[OPD, Figures]], da
             .scalar_subquery() for y in years]
     wanted = or_(Snapshot.day > today - timedelta(days=days), Snapshot.day.in_(ends)) if ends else \
         Snapshot.day > today - timedelta(days=days)
-    for snap in session.scalars(select(Snapshot).where(wanted, Snapshot.day < today)):
+    for snap in session.scalars(select(Snapshot).where(wanted, RECORDED, Snapshot.day < today)):
         by_day[snap.day].append(rounded_figures(Figures(**{f: getattr(snap, f) for f in FIELDS})))
-    points = [Point(day, _sum(parts)) for day, parts in sorted(by_day.items())]
-    return points + [Point(today, _sum(rounded_figures(f) for _, f in current))]
+    points = [Point(day, total(parts)) for day, parts in sorted(by_day.items())]
+    return points + [Point(today, total(rounded_figures(f) for _, f in current))]

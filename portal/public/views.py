@@ -31,12 +31,13 @@ def index():
     points = disclosure.series(db.session, today, rows, trend.CHART_DAYS,
                                [g.year for g in goals if g.year < today.year])
     # No chart until every line's true count reaches 5: the table shows those counts as "< 5".
-    show_chart = all(getattr(total, k) >= disclosure.BASE for k in ("verified", "approved", "enrolled"))
+    show_chart = all(getattr(total, k) >= disclosure.BASE for k in ("verified", "approved", "enrolled_approved"))
     response = make_response(render_template(
         "public/index.html", county=county, opds=opds, show_chart=show_chart, goals=goals, today=today,
         points=[p for p in points if p.day > today - timedelta(days=trend.CHART_DAYS)],
         scorecard=trend.scorecard(points, published, goals, today),
-        outlook=trend.outlook(points, published, goals, today), now=utcnow(), base=disclosure.BASE))
+        outlook=trend.outlook(points, published, goals, today), now=utcnow(), base=disclosure.BASE,
+        target=next((g for g in goals if g.year == today.year), None)))
     # A request with a session cookie may get it refreshed or cleared (Set-Cookie): browser only.
     with_session = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
     scope = "private" if with_session or current_user.is_authenticated else "public"

@@ -32,7 +32,7 @@ from portal.core.states import ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, STA
 from portal.web import guards, opds
 from portal.web.extensions import db, login
 from portal.web.htmx import is_htmx
-from portal.web.text import changes, date_id, num, pct, rupiah, when
+from portal.web.text import changes, date_id, measure, num, pct, rupiah, when
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -113,7 +113,7 @@ def init_app(app: Flask) -> None:
                                  ACTION_LABELS=ACTION_LABELS, STATE_LABELS=STATE_LABELS,
                                  allowed_actions=states.allowed_actions,
                                  enrolment_actions=states.enrolment_actions, can=guards.can,
-                                 picks_opd=opds.picks_opd)
+                                 picks_opd=opds.picks_opd, measure=measure)
     app.jinja_env.tests["can"] = guards.can  # `… | selectattr('0', 'can')` keeps the permitted links
 
     @app.errorhandler(CSRFError)

@@ -5,10 +5,22 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 
-from portal.core import N_
+from portal.core import N_, measures
+
+
+class Shown(NamedTuple):
+    label: str
+    explain: str
+
+
+def measure(key: str) -> Shown:
+    """A measure's label and one-line explanation in the current language (portal.core.measures)."""
+    m = measures.BY_KEY[key]
+    return Shown(gettext(m.label), gettext(m.explain))
 
 
 def num(value: int | float) -> str:

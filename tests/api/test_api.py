@@ -14,7 +14,8 @@ from portal.web.extensions import db
 from tests.conftest import HTMX
 from tests.factories import PASSWORD
 
-COUNTS = ("received", "pending", "approved", "rejected", "on_hold", "enrolled", "inactive")
+COUNTS = ("received", "pending", "approved", "rejected", "on_hold", "verified", "eligible", "enrolled_approved",
+          "enrolled_withdrawn", "enrolled", "inactive")
 
 
 def bearer(plain: str) -> dict:
@@ -72,7 +73,8 @@ def test_other_roles_get_403_json(app, world, username):
 def test_supervisor_and_admin_sessions_read_it(app, world, username):
     r = logged_in(app, username).get("/api/summary")
     assert r.status_code == 200 and r.is_json and r.headers["Cache-Control"] == "no-store"
-    assert set(r.json) >= set(COUNTS) | {"coverage_of_approved", "coverage_of_received", "as_of", "by_opd", "targets"}
+    assert set(r.json) >= set(COUNTS) | {"coverage", "coverage_of_approved", "verified_share", "as_of", "by_opd",
+                                         "targets", "target_measure", "definitions"}
 
 
 def test_a_token_reads_it_without_starting_a_session(client, world):
@@ -127,6 +129,7 @@ def seeded(world):
     world.worker("DINSOS", verification="approved", enrolment="inactive")
     world.worker("DINSOS", verification="rejected", reject_reason_id=world.reason("PINDAH").id)
     world.worker("DINSOS", verification="on_hold")
+    world.worker("DINSOS", verification="pending", enrolment="enrolled")  # approval withdrawn
     for _ in range(2):
         world.worker("KESRA", verification="approved", enrolment="enrolled")
     world.worker("KESRA")
@@ -145,27 +148,44 @@ def direct(opd_id: int | None = None) -> dict:
     out = {s: n(Worker.verification == s) for s in ("pending", "approved", "rejected", "on_hold")}
     out |= {e: n(Worker.enrolment == e) for e in ("enrolled", "inactive")}
     out["received"] = n()
-    out["coverage_of_approved"] = round(out["enrolled"] / out["approved"], 4) if out["approved"] else 0.0
-    out["coverage_of_received"] = round(out["enrolled"] / out["received"], 4) if out["received"] else 0.0
+    out["verified"] = n(Worker.verification.in_(("approved", "rejected")))
+    out["eligible"] = n(Worker.verification != "rejected")
+    out["enrolled_approved"] = n(Worker.enrolment == "enrolled", Worker.verification == "approved")
+    out["enrolled_withdrawn"] = n(Worker.enrolment == "enrolled", Worker.verification != "approved")
+    out["coverage"] = round(out["enrolled_approved"] / out["eligible"], 4) if out["eligible"] else 0.0
+    out["coverage_of_approved"] = round(out["enrolled_approved"] / out["approved"], 4) if out["approved"] else 0.0
+    out["verified_share"] = round(out["verified"] / out["received"], 4) if out["received"] else 0.0
     return out
 
 
 def test_figures_equal_a_direct_count(app, seeded):
     body = logged_in(app, "supervisor").get("/api/summary").json
     assert {k: body[k] for k in direct()} == direct()
-    assert body["received"] == 10 and body["enrolled"] == 3 and body["coverage_of_approved"] == 0.6
+    assert body["received"] == 11 and body["enrolled"] == 4 and body["enrolled_approved"] == 3
+    assert body["enrolled_withdrawn"] == 1 and body["coverage_of_approved"] == 0.6 and body["coverage"] == 0.3
     opds = db.session.scalars(select(OPD).order_by(OPD.name)).all()
     assert [row["code"] for row in body["by_opd"]] == [o.code for o in opds]  # every OPD, by name
     for opd, row in zip(opds, body["by_opd"]):
         assert row["name"] == opd.name
         assert {k: row[k] for k in direct(opd.id)} == direct(opd.id), opd.code
     dinsos = next(row for row in body["by_opd"] if row["code"] == "DINSOS")
-    assert dinsos["coverage_of_approved"] == 0.3333 and dinsos["coverage_of_received"] == 0.1429
+    assert dinsos["coverage_of_approved"] == 0.3333 and dinsos["coverage"] == 0.1429  # 1 of 7 not rejected
+
+
+def test_every_field_is_defined_in_both_languages(app, seeded):
+    body = logged_in(app, "supervisor").get("/api/summary").json
+    fields = set(body) - {"as_of", "by_opd", "targets", "target_measure", "definitions"}
+    assert set(body["definitions"]) == fields == set(body["by_opd"][0]) - {"code", "name"}
+    coverage = body["definitions"]["coverage"]
+    assert coverage["formula"] == "enrolled_approved / eligible" and coverage["kind"] == "share"
+    assert coverage["label_id"] == "Cakupan" and coverage["label_en"] == "Coverage"
+    assert all(d["definition_en"] != d["definition_id"] for d in body["definitions"].values())
 
 
 def test_targets_and_time(app, seeded):
     before = datetime.now(timezone.utc).replace(microsecond=0)
     body = logged_in(app, "admin").get("/api/summary").json
+    assert body["target_measure"] == "coverage"
     assert body["targets"] == [{"year": 2026, "coverage": 0.5}, {"year": 2029, "coverage": 1.0}]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", body["as_of"])
     as_of = datetime.fromisoformat(body["as_of"])
@@ -174,9 +194,9 @@ def test_targets_and_time(app, seeded):
 
 def test_summary_of_an_empty_county(world):
     db.session.execute(delete(Target))
-    body = report.summary(db.session, datetime(2025, 6, 30, 10, 15, tzinfo=timezone(timedelta(hours=7))))
+    body = report.summary(db.session, datetime(2025, 6, 30, 10, 15, tzinfo=timezone(timedelta(hours=7))), str)
     assert body["as_of"] == "2025-06-30T03:15:00Z"
-    assert body["received"] == 0 and body["coverage_of_received"] == 0.0 and body["targets"] == []
+    assert body["received"] == 0 and body["coverage"] == 0.0 and body["targets"] == []
     assert len(body["by_opd"]) == db.session.scalar(select(func.count()).select_from(OPD))
     json.dumps(body)  # plain data only
 

@@ -120,7 +120,8 @@ def test_enrol_through_the_desk_moves_the_county_figures(client, desk, app):
     supervisor = app.test_client()
     supervisor.post("/masuk", data={"username": "supervisor", "password": "rahasia-uji-123"})
     county = supervisor.get("/kabupaten/").text
-    assert re.search(r"<dt>Terdaftar BPJS</dt>\s*<dd><a [^>]*>1</a></dd>", county)
+    assert re.search(r"<dt>Terdaftar dan disetujui</dt>\s*<dd><a [^>]*>1</a></dd>", county)
+    assert "<dt>Terdaftar dan disetujui</dt><dd>1</dd>" in r.text  # the desk says it in the same words
 
 
 def test_enrolling_a_pending_worker_is_refused_with_a_message(client, desk):
@@ -148,7 +149,7 @@ def test_enrol_form_refusals(client, desk, data, says):
 def test_flagged_tab_and_settling_it(client, desk):
     w = desk.worker(verification="rejected", enrolment="enrolled", full_name="Dicabut")
     page = client.get("/bpjs/?tab=flagged")
-    assert "Dicabut" in page.text and "<dt>Perlu tindak lanjut</dt><dd>1</dd>" in page.text
+    assert "Dicabut" in page.text and "<dt>Perlu tindak lanjut BPJS</dt><dd>1</dd>" in page.text
     r = client.post(f"/bpjs/{w.id}/nonaktif", data={"version": 1, "tab": "flagged"})
     assert r.status_code == 303 and r.headers["Location"] == "/bpjs/?tab=flagged"
     assert f'id="w-{w.id}"' not in client.get("/bpjs/?tab=flagged").text

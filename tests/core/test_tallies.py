@@ -57,17 +57,6 @@ def test_opposite_moves_touch_cells_in_one_order(world, monkeypatch):
     assert len(seen) == 4 and seen[:2] == seen[2:] == sorted(seen[:2])
 
 
-def test_figures_are_computed():
-    f = tallies.Figures()
-    for v, e, n in [("pending", "not_enrolled", 10), ("approved", "enrolled", 25), ("approved", "not_enrolled", 15),
-                    ("rejected", "not_enrolled", 4), ("on_hold", "not_enrolled", 2), ("approved", "inactive", 3)]:
-        f.add(v, e, n)
-    assert (f.received, f.verified, f.approved, f.enrolled, f.inactive) == (59, 47, 43, 25, 3)
-    assert round(f.coverage_of_approved, 4) == round(25 / 43, 4)
-    assert round(f.coverage_of_received, 4) == round(25 / 59, 4)
-    assert tallies.Figures().coverage_of_received == 0.0
-
-
 def test_rows_start_empty_for_new_opd(world):
     total, rows = tallies.county(db.session)
     assert total.received == 0 and len(rows) == len(world.opd)

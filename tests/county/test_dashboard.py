@@ -3,7 +3,8 @@ import re
 
 from sqlalchemy import func, select
 
-from portal.core.models import Worker
+from portal.core import clock
+from portal.core.models import Target, Worker
 from portal.web.extensions import db
 from tests.conftest import HTMX
 
@@ -18,21 +19,40 @@ def test_figures_match_direct_counts(client, auth, world):
     for state in ["pending"] * 3 + ["approved"] * 4 + ["rejected", "on_hold"]:
         world.worker("DINSOS", verification=state)
     world.worker("DINSOS", verification="approved", enrolment="enrolled")
+    world.worker("DINSOS", verification="pending", enrolment="enrolled")  # approval withdrawn
     world.worker("KESRA", verification="approved", enrolment="enrolled")
     world.worker("KESRA")
     auth.login("supervisor")
     html = client.get("/kabupaten/").text
     count = lambda *where: db.session.scalar(select(func.count()).select_from(Worker).where(*where))
     dinsos = world.opd["DINSOS"].id
-    assert cell(html, "DINSOS", 0) == str(count(Worker.opd_id == dinsos))  # received: 10
+    enrolled = Worker.enrolment == "enrolled"
+    assert cell(html, "DINSOS", 0) == str(count(Worker.opd_id == dinsos))  # received: 11
     assert cell(html, "DINSOS", 2) == str(count(Worker.opd_id == dinsos, Worker.verification == "approved"))
-    assert cell(html, "DINSOS", 5) == str(count(Worker.opd_id == dinsos, Worker.enrolment == "enrolled"))
-    assert cell(html, "DINSOS", 6) == "20,00\u00a0%"  # 1 enrolled of 5 approved
+    assert cell(html, "DINSOS", 5) == str(count(Worker.opd_id == dinsos, enrolled, Worker.verification == "approved"))
+    assert cell(html, "DINSOS", 6) == str(count(Worker.opd_id == dinsos, enrolled, Worker.verification != "approved"))
+    assert cell(html, "DINSOS", 7) == "10,00\u00a0%"  # 1 enrolled and approved of 10 not rejected
     text = re.sub(r"<a [^>]*>|</a>", "", html)
-    assert "<dt>Nama diterima</dt><dd>12</dd>" in text
-    assert "<dt>Terdaftar BPJS</dt><dd>2</dd>" in text
-    # 2 enrolled of 12 received
-    assert "<dt>Cakupan dari yang diterima</dt><dd>16,67\u00a0%</dd>" in html
+    assert "<dt>Nama diterima</dt><dd>13</dd>" in text
+    assert "<dt>Terdaftar dan disetujui</dt><dd>2</dd>" in text
+    assert "<dt>Perlu tindak lanjut BPJS</dt><dd>1</dd>" in text
+    # the target's measure: 2 enrolled and approved of 12 not rejected, beside this year's target
+    year = clock.today().year
+    db.session.merge(Target(year=year, coverage_bp=5500))
+    db.session.commit()
+    html = client.get("/kabupaten/").text
+    assert re.search(rf"<dt>Cakupan</dt><dd>16,67\u00a0%\s*<small>target {year}: 55,00\u00a0%</small>", html)
+    assert "<dt>Cakupan dari yang disetujui</dt><dd>33,33\u00a0%</dd>" in html  # 2 of 6 approved
+
+
+def test_no_coverage_exceeds_100_percent_after_reopening_enrolled_names(client, auth, world):
+    for _ in range(2):
+        world.worker("DINSOS", verification="pending", enrolment="enrolled")  # approved, enrolled, reopened
+    world.worker("DINSOS", verification="approved")
+    auth.login("supervisor")
+    html = client.get("/kabupaten/").text
+    assert cell(html, "DINSOS", 7) == "0,00\u00a0%" and cell(html, "DINSOS", 6) == "2"
+    assert "<dt>Cakupan dari yang disetujui</dt><dd>0,00\u00a0%</dd>" in html
 
 
 def test_indonesian_number_format(client, auth, world, app):
@@ -86,7 +106,7 @@ def test_dashboard_sections(client, auth, world):
     auth.login("supervisor")
     html = client.get("/kabupaten/").text
     for heading in ("Per OPD", "Per kategori pekerja", "Per kecamatan", "Alasan penolakan per OPD",
-                    "Dari diterima sampai aktif", "Target dan laju"):
+                    "Dari diterima sampai terdaftar", "Target dan laju"):
         assert heading in html
     reasons = re.search(r'id="h-reasons".*?</table>', html, re.S).group(0)
     dinsos = re.search(r"<th scope=\"row\">DINSOS</th>(.*?)</tr>", reasons, re.S).group(1)

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from portal.core import audit, clock
 from portal.core.errors import Invalid, NotAllowed
+from portal.core.measures import Figures
 from portal.core.models import ContributionRate, Event, Worker
-from portal.core.tallies import Figures
 from portal.county import budget, fiscal
 from portal.web.extensions import db
 from tests.conftest import HTMX
@@ -128,10 +128,10 @@ def test_months_before_any_rate_are_unpriced():
 def test_headcount_puts_inactive_in_the_gap_and_flagged_names_in_neither():
     # DINSOS: 5 approved (2 enrolled, 1 inactive), 2 pending of which 1 enrolled (approval
     # withdrawn), 1 on hold; 3 enrolled in all.
-    figures = Figures(pending=2, approved=5, on_hold=1, enrolled=3, inactive=1)
-    h = fiscal.headcount(figures, {"pending": 1})
+    figures = Figures(pending=2, approved=5, on_hold=1, enrolled=3, inactive=1, enrolled_approved=2)
+    h = fiscal.headcount(figures, 1)
     assert h == fiscal.Headcount(enrolled=3, gap=3, undecided=2)
-    assert fiscal.headcount(Figures(approved=4, enrolled=1, inactive=1)).gap == 3
+    assert fiscal.headcount(Figures(approved=4, enrolled=1, inactive=1, enrolled_approved=1)).gap == 3
 
 
 def test_projection_totals_every_opd():

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from portal import demo
 from portal.bpjs import enrolment
 from portal.core import audit, clock, tallies
+from portal.core.measures import Figures
 from portal.core.models import Event, ImportBatch, Snapshot, Target, Worker
-from portal.core.tallies import Figures
 from portal.county import history, trend
 from portal.county.chart import FONT, layout
 from portal.county.commands import snapshot_command
@@ -86,7 +86,7 @@ def test_snapshot_command(runner, world):
 
 def figures_of(day, opd_id):
     [r] = [r for r in rows(day) if r.opd_id == opd_id]
-    return r.pending, r.approved, r.rejected, r.on_hold, r.enrolled, r.inactive
+    return r.pending, r.approved, r.rejected, r.on_hold, r.enrolled, r.inactive, r.enrolled_approved
 
 
 def test_a_past_days_snapshot_is_that_day_as_it_ended_in_wib(runner, world):
@@ -114,12 +114,13 @@ def test_a_past_days_snapshot_is_that_day_as_it_ended_in_wib(runner, world):
     for day in ("2026-03-03", "2026-03-04", "2026-03-05", "2026-03-10"):
         result = runner.invoke(snapshot_command, ["--date", day])
         assert result.exit_code == 0 and "jejak audit per akhir hari itu" in result.output, result.output
-    # (pending, approved, rejected, on_hold, enrolled, inactive), counted by hand from the list above
-    assert figures_of(date(2026, 3, 3), dinsos.id) == (4, 0, 0, 0, 0, 0)
-    assert figures_of(date(2026, 3, 4), dinsos.id) == (3, 1, 0, 0, 1, 0)
-    assert figures_of(date(2026, 3, 5), dinsos.id) == (1, 2, 1, 0, 1, 0)
-    assert figures_of(date(2026, 3, 10), dinsos.id) == (2, 2, 1, 0, 1, 0)  # w5 received that day
-    assert figures_of(date(2026, 3, 5), world.opd["KESRA"].id) == (0, 0, 0, 0, 0, 0)
+    # (pending, approved, rejected, on_hold, enrolled, inactive, enrolled and approved), counted by
+    # hand from the list above
+    assert figures_of(date(2026, 3, 3), dinsos.id) == (4, 0, 0, 0, 0, 0, 0)
+    assert figures_of(date(2026, 3, 4), dinsos.id) == (3, 1, 0, 0, 1, 0, 1)
+    assert figures_of(date(2026, 3, 5), dinsos.id) == (1, 2, 1, 0, 1, 0, 1)
+    assert figures_of(date(2026, 3, 10), dinsos.id) == (2, 2, 1, 0, 1, 0, 1)  # w5 received that day
+    assert figures_of(date(2026, 3, 5), world.opd["KESRA"].id) == (0, 0, 0, 0, 0, 0, 0)
     assert len(rows(date(2026, 3, 5))) == len(world.opd)
     assert tallies.for_opd(db.session, dinsos.id).pending == 2  # today's live figures untouched
 
@@ -176,10 +177,10 @@ def test_rebuild_reproduces_the_history_take_recorded(runner, world, monkeypatch
     recorded = {(r.day, r.opd_id): figures_of(r.day, r.opd_id) for r in db.session.scalars(select(Snapshot))}
     assert len(recorded) == 7 * len(world.opd)
     dinsos = world.opd["DINSOS"].id
-    # (pending, approved, rejected, on_hold, enrolled, inactive) by hand
-    assert recorded[date(2026, 4, 2), dinsos] == (2, 2, 0, 1, 0, 0)
-    assert recorded[date(2026, 4, 4), dinsos] == (1, 2, 1, 1, 1, 0)
-    assert recorded[date(2026, 4, 7), dinsos] == (2, 3, 0, 0, 0, 1)
+    # (pending, approved, rejected, on_hold, enrolled, inactive, enrolled and approved) by hand
+    assert recorded[date(2026, 4, 2), dinsos] == (2, 2, 0, 1, 0, 0, 0)
+    assert recorded[date(2026, 4, 4), dinsos] == (1, 2, 1, 1, 1, 0, 1)
+    assert recorded[date(2026, 4, 7), dinsos] == (2, 3, 0, 0, 0, 1, 0)
     db.session.query(Snapshot).delete()
     db.session.commit()
     result = runner.invoke(snapshot_command, ["--rebuild"])
@@ -225,6 +226,7 @@ def test_backfill_from_the_demo_history_matches_an_independent_count(world):
         assert p.figures.approved == sum(n for (a, d), n in decided.items() if a == "approve" and d <= p.day)
         assert p.figures.rejected == sum(n for (a, d), n in decided.items() if a == "reject" and d <= p.day)
         assert p.figures.enrolled == sum(1 for d in enrolled_on if d <= p.day)
+        assert p.figures.enrolled_approved <= p.figures.approved
         assert p.figures.received == 400
     for before, after in zip(points, points[1:]):
         assert after.figures.verified >= before.figures.verified
@@ -246,15 +248,15 @@ def test_backfill_unwinds_reopen_and_lapse(world):
     history.backfill(db.session, today, days=10)
     db.session.commit()
     dinsos = world.opd["DINSOS"].id
-    seen = {s.day: (s.pending, s.approved, s.rejected, s.enrolled, s.inactive)
+    seen = {s.day: (s.pending, s.approved, s.rejected, s.enrolled, s.inactive, s.enrolled_approved)
             for s in db.session.scalars(select(Snapshot).where(Snapshot.opd_id == dinsos))}
     assert sorted(seen) == [date(2026, 5, 31) + timedelta(days=i) for i in range(10)]
     june = lambda d: seen[date(2026, 6, d)]
-    assert seen[date(2026, 5, 31)] == june(1) == (1, 0, 0, 0, 0)
-    assert june(2) == (0, 1, 0, 0, 0)
-    assert june(3) == june(6) == (0, 1, 0, 1, 0)  # enrolled from its effective date
-    assert june(7) == (1, 0, 0, 1, 0)
-    assert june(8) == june(9) == (1, 0, 0, 0, 1)  # the rejection is today's in WIB, not the 9th's
+    assert seen[date(2026, 5, 31)] == june(1) == (1, 0, 0, 0, 0, 0)
+    assert june(2) == (0, 1, 0, 0, 0, 0)
+    assert june(3) == june(6) == (0, 1, 0, 1, 0, 1)  # enrolled from its effective date
+    assert june(7) == (1, 0, 0, 1, 0, 0)  # reopened: still enrolled, no longer in any coverage
+    assert june(8) == june(9) == (1, 0, 0, 0, 1, 0)  # the rejection is today's in WIB, not the 9th's
 
 
 # Targets and outlook ---------------------------------------------------------------------------
@@ -266,10 +268,11 @@ def test_outlook_arithmetic():
     assert trend.still_needed(4000, 1000, 900) == 0
     assert trend.pace_needed(70, today, today + timedelta(days=70)) == 7.0
     assert trend.pace_needed(5, today, today) == 35.0  # no day left: all of it this week
-    month_old = [point(today - timedelta(days=45), enrolled=10), point(today - timedelta(days=30), enrolled=100),
-                 point(today - timedelta(days=1), enrolled=150)]
+    month_old = [point(today - timedelta(days=45), enrolled_approved=10),
+                 point(today - timedelta(days=30), enrolled_approved=100),
+                 point(today - timedelta(days=1), enrolled_approved=150)]
     assert trend.recent_pace(month_old, 160, today) == pytest.approx(14.0)  # 60 in 30 days
-    young = [point(today - timedelta(days=10), enrolled=100)]
+    young = [point(today - timedelta(days=10), enrolled_approved=100)]
     assert trend.recent_pace(young, 120, today) == pytest.approx(14.0)  # 20 in 10 days, scaled
     assert trend.recent_pace([], 120, today) == 0.0
     assert trend.forecast(today, 70, 14.0) == today + timedelta(days=35)
@@ -280,15 +283,15 @@ def test_outlook_arithmetic():
 
 def test_outlook_picks_the_next_unmet_target():
     today = date(2026, 3, 1)
-    now = Figures(pending=200, approved=600, rejected=100, enrolled=600)  # eligible 800, 75 %
+    now = Figures(pending=200, approved=600, rejected=100, enrolled=610, enrolled_approved=600)  # eligible 800, 75 %
     goals = [(2025, 9000), (2026, 5000), (2027, 9000), (2028, 10000)]
-    points = [point(today - timedelta(days=30), enrolled=540)]  # 60 in 30 days: 14 a week
+    points = [point(today - timedelta(days=30), enrolled_approved=540)]  # 60 in 30 days: 14 a week
     o = trend.outlook(points, now, goals, today)
     assert (o.year, o.deadline, o.target, o.needed) == (2027, date(2027, 12, 31), 0.9, 120)
     assert o.actual == 0.75 and o.pace_recent == pytest.approx(14.0)
     assert o.pace_needed == pytest.approx(120 * 7 / (date(2027, 12, 31) - today).days)
     assert o.forecast == today + timedelta(days=60) and o.on_track
-    stalled = trend.outlook([point(today - timedelta(days=30), enrolled=600)], now, goals, today)
+    stalled = trend.outlook([point(today - timedelta(days=30), enrolled_approved=600)], now, goals, today)
     assert stalled.forecast is None and not stalled.on_track
     assert trend.outlook(points, now, [(2026, 7500)], today) is None  # reached
     assert trend.outlook(points, now, [], today) is None
@@ -296,17 +299,19 @@ def test_outlook_picks_the_next_unmet_target():
 
 def test_pace_says_how_long_it_was_measured_and_when_it_is_too_short(app):
     today = date(2026, 3, 1)
-    now = Figures(pending=200, approved=600, rejected=100, enrolled=600)  # eligible 800, 75 %
+    now = Figures(pending=200, approved=600, rejected=100, enrolled=610, enrolled_approved=600)  # eligible 800, 75 %
     goals = [(2027, 9000)]  # 120 more to enrol
-    young = [point(today - timedelta(days=3), enrolled=560)]  # 40 in 3 days would be 93 a week
+    young = [point(today - timedelta(days=3), enrolled_approved=560)]  # 40 in 3 days would be 93 a week
     o = trend.outlook(young, now, goals, today)
     assert o.pace_days == 3 and o.pace_recent is None and o.forecast is None
-    month = [point(today - timedelta(days=40), enrolled=500), point(today - timedelta(days=31), enrolled=530),
-             point(today - timedelta(days=30), enrolled=540), point(today - timedelta(days=3), enrolled=560)]
+    month = [point(today - timedelta(days=40), enrolled_approved=500),
+             point(today - timedelta(days=31), enrolled_approved=530),
+             point(today - timedelta(days=30), enrolled_approved=540),
+             point(today - timedelta(days=3), enrolled_approved=560)]
     m = trend.outlook(month, now, goals, today)
     assert m.pace_days == 30 and m.pace_recent == pytest.approx(14.0)  # 60 in 30 days
     assert m.forecast == today + timedelta(days=60) and m.on_track
-    fortnight = trend.outlook([point(today - timedelta(days=14), enrolled=572)], now, goals, today)
+    fortnight = trend.outlook([point(today - timedelta(days=14), enrolled_approved=572)], now, goals, today)
     assert fortnight.pace_days == 14 and fortnight.pace_recent == pytest.approx(14.0)  # 28 in 14 days
     none = trend.outlook([], now, goals, today)
     assert none.pace_days == 0 and none.pace_recent is None and none.forecast is None
@@ -360,18 +365,19 @@ def test_default_targets_only_when_none(world):
 def test_chart_draws_every_day_without_style(app):
     start = date(2026, 1, 20)
     points = [point(start + timedelta(days=i), pending=2000 - 10 * i, approved=8 * i, rejected=2 * i,
-                    enrolled=1000 + 3 * i) for i in range(60)]
+                    enrolled_approved=1000 + 3 * i) for i in range(60)]
     with app.test_request_context():
         svg = render_template_string(CHART, points=points, targets=[Target(year=2026, coverage_bp=5500)])
     polylines = re.findall(r'<polyline class="trend-(\w+)" points="([^"]+)"', svg)
-    assert [key for key, _ in polylines] == ["verified", "approved", "enrolled"]
+    assert [key for key, _ in polylines] == ["verified", "approved", "enrolled_approved"]
     assert all(len(coords.split()) == 60 for _, coords in polylines)
     assert " style=" not in svg and "<style" not in svg
     assert 'role="img"' in svg and 'width="100%"' in svg and 'viewBox="0 0 640 240"' in svg
     assert "<title>" in svg and "<desc>" in svg
-    latest = points[-1].figures  # verified 590, approved 472, enrolled 1.177
-    assert "terverifikasi 590, disetujui 472, terdaftar BPJS 1.177" in re.search(r'aria-label="([^"]+)"', svg).group(1)
-    assert latest.enrolled == 1177 and ">1.177</text>" in svg
+    latest = points[-1].figures  # verified 590, approved 472, enrolled and approved 1.177
+    assert ("Terverifikasi 590, Disetujui 472, Terdaftar dan disetujui 1.177."
+            in re.search(r'aria-label="([^"]+)"', svg).group(1))
+    assert latest.enrolled_approved == 1177 and ">1.177</text>" in svg
     assert re.search(r">Jan 2026</text>", svg) is None and ">Feb 2026</text>" in svg and ">Mar</text>" in svg
     assert "Target 2026: 55,00" in svg and 'stroke-dasharray="14 4 3 4"' in svg
     assert svg.count("stroke-dasharray=") >= 5  # approved and enrolled dashed, in the lines and the legend
@@ -383,7 +389,7 @@ def test_chart_draws_every_day_without_style(app):
 
 def test_chart_end_values_never_overlap():
     day = date(2026, 5, 1)
-    chart = layout([point(day, approved=1000, rejected=1, enrolled=999)])
+    chart = layout([point(day, approved=1000, rejected=1, enrolled_approved=999)])
     ys = sorted(line.label_y for line in chart.lines)
     assert all(b - a >= FONT for a, b in zip(ys, ys[1:]))
     assert all(y <= chart.bottom + FONT for y in ys)
@@ -442,3 +448,19 @@ def test_junk_targets_are_refused_cleanly(client, auth, world):
             assert r.status_code == 303 and db.session.get(Target, wanted[0]).coverage_bp == wanted[1]
 
     post()
+
+
+def test_snapshots_from_before_the_measure_are_left_out_until_rebuilt(runner, world):
+    """Rows stored before migration 0002 have no enrolled-and-approved count: no series reads them
+    as 0 (a false fall in coverage); `snapshot --rebuild` fills them from the trail."""
+    world.worker("DINSOS", verification="approved", enrolment="enrolled", enrolled_on=date(2026, 1, 5))
+    old = clock.today() - timedelta(days=3)
+    db.session.add_all(Snapshot(day=old, opd_id=o.id, approved=1 if o.code == "DINSOS" else 0,
+                                enrolled=1 if o.code == "DINSOS" else 0, enrolled_approved=None)
+                       for o in world.opd.values())
+    db.session.commit()
+    assert history.series(db.session) == []
+    assert runner.invoke(snapshot_command, ["--rebuild", "--days", "5"]).exit_code == 0
+    points = history.series(db.session)
+    assert old in [p.day for p in points]
+    assert all(p.figures.enrolled_approved == 1 for p in points)

@@ -131,10 +131,13 @@ def test_county_csv_matches_the_kept_figures(auth, client, world):
     header, *body = rows_of(client.get("/ekspor/kabupaten.csv"))
     total, per_opd = tallies.county(db.session)
     assert len(body) == len(per_opd) + 1
-    assert body[-1][2:9] == [str(v) for v in (total.received, total.pending, total.approved, total.rejected,
-                                               total.on_hold, total.enrolled, total.inactive)]
-    assert body[-1][9] == "1.0000"  # enrolled ÷ approved
-    assert header[9] == "Cakupan dari disetujui (pecahan 0–1, titik desimal)"  # a reader knows 1.0000 is 100 %
+    assert header[2:11] == ["Nama diterima", "Menunggu", "Disetujui", "Ditolak", "Ditunda", "Nama layak",
+                            "Terdaftar dan disetujui", "Perlu tindak lanjut BPJS", "Kepesertaan nonaktif"]
+    assert body[-1][2:11] == [str(v) for v in (total.received, total.pending, total.approved, total.rejected,
+                                                total.on_hold, total.eligible, total.enrolled_approved,
+                                                total.enrolled_withdrawn, total.inactive)]
+    assert body[-1][11] == "0.5000"  # 1 enrolled and approved of 2 not rejected
+    assert header[11] == "Cakupan (pecahan 0–1, titik desimal)"  # a reader knows 0.5000 is 50 %
     assert not db.session.scalar(select(func.count()).select_from(Event).where(Event.action == "export"))
 
 

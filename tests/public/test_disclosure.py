@@ -25,7 +25,9 @@ def _true(opd_id: int) -> dict[str, int]:
     c = {s: count(Worker.verification == s) for s in STATES}
     return {"received": sum(c.values()), "verified": c["approved"] + c["rejected"], "approved": c["approved"],
             "rejected": c["rejected"], "pending": c["pending"], "on_hold": c["on_hold"],
-            "eligible": sum(c.values()) - c["rejected"], "enrolled": count(Worker.enrolment == "enrolled")}
+            "eligible": sum(c.values()) - c["rejected"],
+            "enrolled_approved": count(Worker.enrolment == "enrolled", Worker.verification == "approved"),
+            "enrolled": count(Worker.enrolment == "enrolled")}
 
 
 def _cells(html: str, row_id: str) -> list[str]:
@@ -43,7 +45,7 @@ def _svg_values(html: str) -> list[float]:
     through the value axis (two ticks give the scale)."""
     svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
     values = [float(v.replace(".", "")) for v in re.findall(
-        r"(?:terverifikasi|disetujui|terdaftar BPJS) ([\d.]+)", svg)]
+        r"(?i:terverifikasi|disetujui) ([\d.]+)", svg)]
     values += [float(v) for v in re.findall(r'font-weight="700">([\d.]+)</text>', svg)]
     ticks = [(float(y) - 7, int(v.replace(".", ""))) for y, v in
              re.findall(r'<text x="[\d.]+" y="([\d.]+)" text-anchor="end" fill="#5b6474">([\d.]+)</text>', svg)]
@@ -63,7 +65,7 @@ def population(world):
     for code in world.opd:
         for state in STATES:
             for i in range(rng.choice(SIZES)):
-                enrolled = state == "approved" and i % 2 == 0
+                enrolled = state == "approved" and i % 2 == 0 or state == "pending" and i % 3 == 1  # withdrawn
                 world.worker(code, verification=state, enrolment="enrolled" if enrolled else "not_enrolled")
     yesterday = clock.today() - timedelta(days=1)
     for opd in db.session.scalars(select(OPD)):
@@ -71,7 +73,7 @@ def population(world):
         db.session.add(Snapshot(day=yesterday, opd_id=opd.id, pending=max(now["pending"] - rng.choice((0, 1, 2)), 0),
                                 approved=max(now["approved"] - rng.choice((0, 1, 3)), 0), rejected=now["rejected"],
                                 on_hold=now["on_hold"], enrolled=max(now["enrolled"] - rng.choice((0, 1)), 0),
-                                inactive=0))
+                                inactive=0, enrolled_approved=max(now["enrolled_approved"] - rng.choice((0, 1)), 0)))
     db.session.commit()
     return {opd.code: _true(opd.id) for opd in db.session.scalars(select(OPD))}
 
@@ -79,7 +81,7 @@ def population(world):
 def test_the_attacker_recovers_no_small_count(client, population):
     html = client.get("/publik").text
     assert "kelipatan 5" in html  # the method is explained on the page
-    columns = ("received", "verified", "approved", "enrolled")
+    columns = ("received", "verified", "approved", "enrolled_approved")
     shown = {code: [_number(c) for c in _cells(html, f"opd-{code}")[:4]] for code in population}
     county = [_number(c) for c in _cells(html, "kabupaten")[:4]]
     small = {(code, m) for code, true in population.items() for m, n in true.items() if 1 <= n <= 4}
@@ -121,7 +123,7 @@ def test_the_attacker_recovers_no_small_count(client, population):
         coverage = _cells(html, f"opd-{code}")[4]
         def to_five(n):  # the method, written again: nearest multiple of 5
             return (n + 2) // 5 * 5
-        enrolled = to_five(true["enrolled"])
+        enrolled = to_five(true["enrolled_approved"])
         eligible = sum(to_five(true[s]) for s in ("pending", "on_hold", "approved"))
         if coverage != "—":
             hundredths = (Decimal(enrolled) * 100 / Decimal(eligible)).quantize(Decimal("0.01"), ROUND_HALF_UP)

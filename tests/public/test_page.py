@@ -26,7 +26,7 @@ def test_public_page_for_anyone_without_names_or_small_counts(app, client, auth,
     kesra = re.search(r'<tr id="opd-KESRA">(.*?)</tr>', html, re.S).group(1)
     # Kesra: 8 approved (→ 10), 4 pending (→ 5), 6 enrolled (→ 5): received 15, verified 10, coverage 5 / 15
     assert re.findall(r'<td class="n">([^<]*)</td>', kesra) == ["15", "10", "10", "5", "33,33\u00a0%"]
-    assert "Cakupan dari nama layak" in html and "<dd>20</dd>" in html  # county: 5 (3 rounded) + 15 received
+    assert "<dt>Cakupan</dt>" in html and "<dd>20</dd>" in html  # county: 5 (3 rounded) + 15 received
     for w in small + db.session.scalars(select(Worker)).all():
         assert w.nik not in html and w.full_name not in html and privacy_mask(w.nik) not in html
     assert " style=" not in html and "<script" not in html
@@ -55,4 +55,4 @@ def test_public_chart_only_once_every_line_reaches_five(client, world):
     db.session.commit()
     html = client.get("/publik").text
     assert html.count("<polyline") == 3 and 'role="img"' in html
-    assert re.search(r'<polyline class="trend-enrolled" points="\S+ \S+"', html)  # yesterday, and today live
+    assert re.search(r'<polyline class="trend-enrolled_approved" points="\S+ \S+"', html)  # yesterday, and today live

@@ -184,8 +184,8 @@ def test_county_page_in_english(client, auth, world):
     auth.login("supervisor")
     _lang(client, "en")
     page = client.get("/kabupaten/").get_data(as_text=True)
-    assert '<html lang="en">' in page and "Approved" in page and "Enrolled in BPJS" in page
-    assert "Disetujui" not in page and "Terdaftar BPJS" not in page
+    assert '<html lang="en">' in page and "Approved" in page and "Enrolled and approved" in page
+    assert "Disetujui" not in page and "Terdaftar dan disetujui" not in page and "Cakupan" not in page
 
 
 def test_english_numbers_and_messages(client, auth, world):
