@@ -45,13 +45,14 @@ def test_county_page_shows_decisions_within_the_polling_interval(pages, live):
 
 def test_bpjs_enrolment_moves_the_coverage_on_the_county_page(pages, live):
     county = pages("supervisor")
-    enrolled = read(county, COUNTY, "Terdaftar BPJS")
+    enrolled = read(county, COUNTY, "Terdaftar dan disetujui")
     coverage = _pct(figure(county, COUNTY, "Cakupan dari yang disetujui").inner_text())
     mark_document(county)
 
     desk = pages("bpjs")
     expect(desk).to_have_url(re.compile(r"/bpjs/$"))
     ready = read(desk, "#counts", "Siap didaftarkan")
+    at_desk = read(desk, "#counts", "Terdaftar dan disetujui")  # the desk and the county say it alike
     row = desk.locator("#results tbody tr").filter(has=desk.locator("form.enrol-form")).first
     row_id = row.get_attribute("id")
     row.locator("input[name=kpj]").fill("31234567890")
@@ -64,8 +65,9 @@ def test_bpjs_enrolment_moves_the_coverage_on_the_county_page(pages, live):
     assert live.query(lambda s: s.get(Worker, int(row_id.removeprefix("w-"))).enrolled_on) == on
     expect(done).to_contain_text("Terdaftar")
     expect(figure(desk, "#counts", "Siap didaftarkan")).to_have_text(str(ready - 1))
+    expect(figure(desk, "#counts", "Terdaftar dan disetujui")).to_have_text(str(at_desk + 1))
 
-    expect(figure(county, COUNTY, "Terdaftar BPJS")).to_have_text(str(enrolled + 1), timeout=WITHIN_A_POLL)
+    expect(figure(county, COUNTY, "Terdaftar dan disetujui")).to_have_text(str(enrolled + 1), timeout=WITHIN_A_POLL)
     expect(figure(county, COUNTY, "Cakupan dari yang disetujui")).not_to_have_text(coverage)
     assert same_document(county)
 
