@@ -1,12 +1,12 @@
 """/publik as anyone sees it: no names, no NIKs, counts rounded to base 5 (1–4 as "< 5"), cached
 for everyone but a browser with a session."""
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from portal.core import clock
-from portal.core.models import Worker
+from portal.core.models import Target, Worker
 from portal.county import history, trend
 from portal.web.extensions import db
 
@@ -56,3 +56,19 @@ def test_public_chart_only_once_every_line_reaches_five(client, world):
     html = client.get("/publik").text
     assert html.count("<polyline") == 3 and 'role="img"' in html
     assert re.search(r'<polyline class="trend-enrolled_approved" points="\S+ \S+"', html)  # yesterday, and today live
+
+
+def test_scorecard_says_a_future_year_has_not_started(client, world):
+    year = clock.today().year
+    db.session.query(Target).delete()
+    db.session.add_all([Target(year=year - 1, coverage_bp=9000), Target(year=year, coverage_bp=9000),
+                        Target(year=year + 1, coverage_bp=9500)])
+    for _ in range(6):
+        world.worker("KESRA", verification="approved", enrolment="enrolled")
+    for _ in range(6):
+        world.worker("KESRA", verification="approved")
+    history.take(db.session, date(year - 1, 12, 31))
+    db.session.commit()
+    html = client.get("/publik").text
+    status = dict(re.findall(r'<th scope="row">(\d{4})</th>.*?<td>([^<]+)</td></tr>', html, re.S))
+    assert status == {str(year - 1): "Tidak tercapai", str(year): "Belum", str(year + 1): "Belum berjalan"}
