@@ -7,13 +7,14 @@ A worker whose approval was withdrawn while enrolled is never changed silently: 
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from portal.core import N_, tallies
+from portal.core import N_, clock, tallies
 from portal.core.changes import clean_note, record_change, stale
 from portal.core.errors import Invalid, NotAllowed, WrongState
 from portal.core.models import Event, User, Worker
@@ -33,8 +34,10 @@ def enrol(session: Session, worker: Worker, actor: User, version: int, kpj: str,
     if worker.verification != "approved":
         raise WrongState(N_("Hanya nama yang sudah disetujui OPD yang dapat didaftarkan."))
     kpj = (kpj or "").strip().replace(" ", "")
+    if not kpj.isdigit():
+        raise Invalid(N_("Nomor KPJ hanya berisi angka, tepat 11 digit."))
     if not KPJ.match(kpj):
-        raise Invalid(N_("Nomor KPJ harus 11 angka."))
+        raise Invalid(N_("Nomor KPJ harus tepat 11 digit; yang tertulis %(n)d digit."), n=len(kpj))
     if on is None or on > today:
         raise Invalid(N_("Tanggal terdaftar tidak boleh di masa depan."))
     if on < EARLIEST:
@@ -46,10 +49,30 @@ def enrol(session: Session, worker: Worker, actor: User, version: int, kpj: str,
                  note=f"KPJ {kpj}")
 
 
-def lapse(session: Session, worker: Worker, actor: User, version: int, note: str = "") -> Event:
-    """enrolled → inactive: contributions stopped (also how a flagged worker is settled)."""
+def lapse(session: Session, worker: Worker, actor: User, version: int, note: str = "",
+          on: date | None = None, today: date | None = None) -> Event:
+    """enrolled → inactive: contributions stopped (also how a flagged worker is settled). `on`, the
+    day they stopped (default: today), lies between the enrolment date and `today`; the event keeps
+    it (detail `lapsed_on`), so the history counts the lapse from that day."""
     _guard(session, worker, actor, version, ENROLMENT_FROM["lapse"])
-    return _move(session, worker, actor, "lapse", "inactive", note=clean_note(note))
+    today = today or clock.today()
+    on = on or today
+    if on > today:
+        raise Invalid(N_("Tanggal tidak aktif tidak boleh di masa depan."))
+    since = active_since(session, worker)
+    if on < since:
+        raise Invalid(N_("Tanggal tidak aktif tidak boleh sebelum kepesertaan ini aktif (%(day)s)."), day=since)
+    return _move(session, worker, actor, "lapse", "inactive", note=clean_note(note),
+                 detail=json.dumps({"lapsed_on": on.isoformat()}))
+
+
+def active_since(session: Session, worker: Worker) -> date:
+    """The day the worker's current enrolment began: its enrolment date, or the day it was last
+    restored if later. A lapse cannot be dated before it (the history would reorder them)."""
+    restored = session.scalar(select(func.max(Event.created_at)).where(
+        Event.worker_id == worker.id, Event.action == "restore"))
+    days = [worker.enrolled_on or EARLIEST] + ([clock.local_day(restored)] if restored else [])
+    return max(days)
 
 
 def restore(session: Session, worker: Worker, actor: User, version: int, note: str = "") -> Event:
@@ -71,9 +94,9 @@ def _guard(session: Session, worker: Worker, actor: User, version: int, required
 
 
 def _move(session: Session, worker: Worker, actor: User, action: str, to: str, note: str,
-          **fields) -> Event:
+          detail: str = "", **fields) -> Event:
     was, before = tallies.cell(worker), worker.enrolment
     worker.enrolment = to
     for key, value in fields.items():
         setattr(worker, key, value)
-    return record_change(session, worker, was, actor, action, before, to, note=note)
+    return record_change(session, worker, was, actor, action, before, to, note=note, detail=detail)

@@ -17,3 +17,8 @@ class EnrolForm(PortalForm):
 class EnrolmentChangeForm(PortalForm):
     version = IntegerField(validators=VERSION)
     note = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=NOTE_MAX)])
+
+
+class LapseForm(EnrolmentChangeForm):
+    lapsed_on = DateField(_l("Tidak aktif sejak"), validators=[
+        DataRequired(message=_l("Isi tanggal iuran berhenti (tttt-bb-hh)."))])

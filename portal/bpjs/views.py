@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.bpjs import enrolment
-from portal.bpjs.forms import EnrolForm, EnrolmentChangeForm
+from portal.bpjs.forms import EnrolForm, EnrolmentChangeForm, LapseForm
 from portal.core import clock, privacy, queries, tallies
 from portal.core.models import OPD, Category, Kecamatan, Worker
 from portal.core.roles import ENROLLERS
@@ -62,11 +62,14 @@ def _worker(worker_id: int) -> Worker:
 def _change(worker_id: int, form, apply):
     """Run one enrolment change; answer the row and the counts (htmx) or the desk again."""
     worker, message, status = attempt(_worker(worker_id), form, apply)
+    # a refused row keeps what the liaison typed, to correct rather than type again
+    typed = {"id": worker.id, **request.form} if message else {}
     if is_htmx():
         return blocks(TEMPLATE, ["row", "counts"], w=worker, row_message=message, filters=_filters(),
-                      counts=tallies.desk_counts(db.session), today=clock.today()), status
+                      counts=tallies.desk_counts(db.session), today=clock.today(), typed=typed), status
     if message:
-        return render_template(TEMPLATE, **_context(notice=message, notice_error=True)), status
+        notice = _("%(name)s: %(message)s", name=worker.full_name, message=message)
+        return render_template(TEMPLATE, **_context(notice=notice, notice_error=True, typed=typed)), status
     flash(_("%(name)s: %(state)s.", name=worker.full_name,
             state=_(ENROLMENT_LABELS[worker.enrolment])), "info")
     args = {k: v for k, v in _filters().items() if v not in ("", 1, "ready")}
@@ -85,8 +88,8 @@ def enrol(worker_id: int):
 @roles_required(*ENROLLERS)
 def lapse(worker_id: int):
     """Record that an enrolled worker's contributions lapsed."""
-    return _change(worker_id, EnrolmentChangeForm(), lambda w, f: enrolment.lapse(
-        db.session, w, current_user, f.version.data, f.note.data))
+    return _change(worker_id, LapseForm(), lambda w, f: enrolment.lapse(
+        db.session, w, current_user, f.version.data, f.note.data, f.lapsed_on.data, clock.today()))
 
 
 @bp.post("/<int:worker_id>/aktifkan")

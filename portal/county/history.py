@@ -91,10 +91,11 @@ class Timeline:
 def timelines(session: Session, opd_id: int | None = None) -> dict[int, Timeline]:
     """Every worker's (or one OPD's workers') timeline, unwound from the current states.
     An enrolment counts from `enrolled_on` (the date BPJS says it took effect, which the desk
-    may record days later), also for workers loaded enrolled without an event."""
+    may record days later), also for workers loaded enrolled without an event; a lapse from the
+    day its event says contributions stopped."""
     stmt = (select(Worker.id, Worker.opd_id, Worker.enrolled_on, Worker.verification, Worker.enrolment,
                    ImportBatch.imported_at).outerjoin(ImportBatch, Worker.import_batch_id == ImportBatch.id))
-    events = (select(Event.worker_id, Event.seq, Event.action, Event.from_state, Event.created_at)
+    events = (select(Event.worker_id, Event.seq, Event.action, Event.from_state, Event.created_at, Event.detail)
               .where(Event.action.in_(VERIFYING + ENROLLING), Event.worker_id.is_not(None))
               .order_by(Event.seq.desc()))
     if opd_id is not None:  # the OPD's workers now, and any worker a claim moved, in or out
@@ -107,14 +108,15 @@ def timelines(session: Session, opd_id: int | None = None) -> dict[int, Timeline
     for wid, opd, on, verification, enrolment, imported in session.execute(stmt):
         arrived = clock.local_day(imported) if imported else None
         lines[wid], enrolled_on[wid] = Timeline(opd, arrived, [verification, enrolment]), on
-    for event_worker, seq, action, was, at in session.execute(events):  # newest first: undo each change
+    for event_worker, seq, action, was, at, detail in session.execute(events):  # newest first: undo each change
         if event_worker is None or event_worker not in lines or was is None:
             continue
         wid, line = event_worker, lines[event_worker]
         kind, on = (0 if action in VERIFYING else 1), enrolled_on[wid]
         if action == "enrol":
             enrolled_by_event.add(wid)
-        day = on if action == "enrol" and on else clock.local_day(at)
+        day = on if action == "enrol" and on else (lapsed_on(detail) if action == "lapse" else None) or \
+            clock.local_day(at)
         line.changes.append((day, seq, kind, line.start[kind]))
         line.start[kind] = was
     _unwind_moves(session, lines)
@@ -125,6 +127,14 @@ def timelines(session: Session, opd_id: int | None = None) -> dict[int, Timeline
             line.start[1] = "not_enrolled"
         line.changes.sort()
     return lines
+
+
+def lapsed_on(detail: str | None) -> date | None:
+    """The day contributions stopped, as a lapse event records it (older events: None)."""
+    try:
+        return date.fromisoformat(json.loads(detail or "{}")["lapsed_on"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _unwind_moves(session: Session, lines: dict[int, Timeline]) -> None:

@@ -1,4 +1,5 @@
 """The BPJS desk: enrolment transitions, their refusals, flags, and the desk pages."""
+import json
 import re
 from datetime import date, datetime, timedelta, timezone
 
@@ -8,9 +9,11 @@ from sqlalchemy import select
 from portal.bpjs import enrolment
 from portal.core import clock, tallies
 from portal.core.models import Event, Worker
+from portal.county import history
 from portal.queue import transitions as t
 from portal.web.extensions import db
 from tests.conftest import HTMX
+from tests.forms import form
 
 TODAY = date.today()
 
@@ -36,13 +39,15 @@ def test_only_approved_workers_can_be_enrolled(world, state):
 
 
 @pytest.mark.parametrize("kpj, on, says", [
-    ("2600000000", TODAY, "11 angka"), ("2600000000a", TODAY, "11 angka"), ("", TODAY, "11 angka"),
+    ("2600000000", TODAY, "tepat 11 digit; yang tertulis 10 digit"), ("2600000000a", TODAY, "hanya berisi angka"),
+    ("", TODAY, "11 digit"),
     ("26000000001", TODAY + timedelta(days=1), "masa depan"), ("26000000001", date(2010, 1, 1), "sebelum 2014"),
 ])
 def test_enrol_refusals(world, kpj, on, says):
     w = world.worker(verification="approved")
-    with pytest.raises(t.Invalid, match=says):
+    with pytest.raises(t.Invalid) as refused:
         enrol(world, w, kpj=kpj, on=on)
+    assert says in refused.value.message % refused.value.params
 
 
 def test_kpj_belongs_to_one_worker(world):
@@ -135,7 +140,7 @@ def test_enrolling_a_pending_worker_is_refused_with_a_message(client, desk):
 
 
 @pytest.mark.parametrize("data, says", [
-    ({"kpj": "123", "enrolled_on": TODAY.isoformat()}, "11 angka"),
+    ({"kpj": "123", "enrolled_on": TODAY.isoformat()}, "11 digit"),
     ({"kpj": "26000000009", "enrolled_on": "kemarin"}, "tttt-bb-hh"),
     ({"kpj": "", "enrolled_on": TODAY.isoformat()}, "Isi nomor KPJ"),
 ])
@@ -150,7 +155,7 @@ def test_flagged_tab_and_settling_it(client, desk):
     w = desk.worker(verification="rejected", enrolment="enrolled", full_name="Dicabut")
     page = client.get("/bpjs/?tab=flagged")
     assert "Dicabut" in page.text and "<dt>Perlu tindak lanjut BPJS</dt><dd>1</dd>" in page.text
-    r = client.post(f"/bpjs/{w.id}/nonaktif", data={"version": 1, "tab": "flagged"})
+    r = client.post(f"/bpjs/{w.id}/nonaktif", data=form(page.text, f"/bpjs/{w.id}/nonaktif"))
     assert r.status_code == 303 and r.headers["Location"] == "/bpjs/?tab=flagged"
     assert f'id="w-{w.id}"' not in client.get("/bpjs/?tab=flagged").text
 
@@ -182,3 +187,38 @@ def test_the_desk_counts_days_in_wib_not_server_time(client, desk, monkeypatch):
     r = client.post(f"/bpjs/{w.id}/daftar", data={"version": 1, "kpj": "26000000009",
                                                  "enrolled_on": wib_today.isoformat()}, headers=HTMX)
     assert r.status_code == 200 and db.session.get(Worker, w.id).enrolled_on == wib_today
+
+
+def test_a_refused_kpj_keeps_what_was_typed_and_says_why(client, desk):
+    w = desk.worker(verification="approved", full_name="Salah Ketik")
+    page = client.get("/bpjs/").text
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    for headers in (HTMX, {}):
+        sent = form(page, f"/bpjs/{w.id}/daftar", kpj="2600000001", enrolled_on=yesterday)
+        r = client.post(f"/bpjs/{w.id}/daftar", data=sent, headers=headers)
+        assert r.status_code == 422 and "tepat 11 digit; yang tertulis 10 digit" in r.text
+        again = form(r.text, f"/bpjs/{w.id}/daftar")
+        assert (again["kpj"], again["enrolled_on"]) == ("2600000001", yesterday)
+    assert "Salah Ketik: Nomor KPJ" in r.text  # without htmx the message names the worker
+    assert db.session.get(Worker, w.id).enrolment == "not_enrolled"
+
+
+def test_lapse_asks_for_its_date_and_confirmation_and_the_history_counts_from_it(client, desk):
+    w = desk.worker(verification="approved", enrolment="enrolled", kpj="26000000005",
+                    enrolled_on=TODAY - timedelta(days=30))
+    page = client.get("/bpjs/?tab=enrolled").text
+    row = re.search(rf'<tr id="w-{w.id}".*?</tr>', page, re.S).group(0)
+    assert 'hx-confirm="Catat ' in row and 'name="lapsed_on"' in row
+    action = f"/bpjs/{w.id}/nonaktif"
+    for day, says in (((TODAY + timedelta(days=1)).isoformat(), "masa depan"),
+                      ((TODAY - timedelta(days=31)).isoformat(), "sebelum kepesertaan ini aktif"),
+                      ("", "Isi tanggal iuran berhenti")):
+        r = client.post(action, data=form(page, action, lapsed_on=day), headers=HTMX)
+        assert r.status_code == 422 and says in r.text, day
+    stopped = TODAY - timedelta(days=10)
+    r = client.post(action, data=form(page, action, lapsed_on=stopped.isoformat()), headers=HTMX)
+    assert r.status_code == 200 and db.session.get(Worker, w.id).enrolment == "inactive"
+    event = db.session.scalars(select(Event).where(Event.action == "lapse")).one()
+    assert json.loads(event.detail) == {"lapsed_on": stopped.isoformat()}
+    states = history.states_at(db.session, stopped - timedelta(days=1))
+    assert states[w.id] == ("approved", "enrolled") and history.states_at(db.session, stopped)[w.id][1] == "inactive"

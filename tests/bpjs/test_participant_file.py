@@ -114,6 +114,8 @@ def test_upload_preview_apply_through_the_web(auth, client, world, scene):
         db.session.refresh(w[key])
     assert (w["enrol"].enrolment, w["enrol"].kpj, w["enrol"].enrolled_on) == ("enrolled", "26000000001", date(2025, 1, 5))
     assert w["lapse"].enrolment == "inactive" and w["restore"].enrolment == "enrolled"
+    lapse = db.session.scalars(select(Event).where(Event.action == "lapse")).one()
+    assert json.loads(lapse.detail) == {"lapsed_on": TODAY.isoformat()}  # no date in the file: the day it came
     assert w["not_approved"].enrolment == "not_enrolled" and w["conflict_other"].enrolment == "not_enrolled"
     assert w["conflict_own"].kpj == "26000000005"
     assert tallies.kept(db.session) == tallies.counted(db.session)
