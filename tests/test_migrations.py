@@ -66,3 +66,19 @@ def test_revisions_import_no_application_code():
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not {m for m in imported if m.split(".")[0] in ("portal", "config")}, revision.name
+
+
+def test_0003_renames_only_the_seeded_other_reason(make_app, tmp_path):
+    app = make_app(schema=False, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.db'}")
+    with app.app_context():
+        upgrade(revision="0002")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO reject_reason (code, label, note_required, active, sort) VALUES "
+                              "('LAINNYA', 'Lainnya (catatan wajib)', 1, 1, 7), "
+                              "('PINDAH', 'Pindah (catatan wajib)', 0, 1, 1)"))
+        upgrade()
+        with db.engine.connect() as conn:
+            labels = dict(conn.execute(text("SELECT code, label FROM reject_reason")).all())
+        db.session.remove()
+        db.engine.dispose()
+    assert labels == {"LAINNYA": "Lainnya", "PINDAH": "Pindah (catatan wajib)"}

@@ -51,7 +51,7 @@ REASONS = [  # (code, label, note required)
     ("DATA_GANDA", "Data ganda", False),
     ("BUKAN_RENTAN", "Bukan pekerja rentan / tidak aktif lagi", False),
     ("TIDAK_DIKENAL", "Tidak dikenal oleh OPD", False),
-    ("LAINNYA", "Lainnya (catatan wajib)", True),
+    ("LAINNYA", "Lainnya", True),  # the label is the reason; "note required" is the flag
 ]
 
 

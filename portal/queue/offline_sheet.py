@@ -159,6 +159,8 @@ def review(session: Session, actor: User, lines: list[Line], key: bytes) -> Revi
     reasons = {}
     for reason in reference.active_reasons(session):
         reasons[clean(reason.label).lower()] = reasons[reason.code.lower()] = reason
+        if reason.code == "LAINNYA":  # sheets downloaded before migration 0003 carry the old label
+            reasons["lainnya (catatan wajib)"] = reason
     ids = [line.worker_id for line in lines if line.worker_id]
     found = {w.id: w for start in range(0, len(ids), 500)
              for w in session.scalars(select(Worker).where(Worker.id.in_(ids[start:start + 500])))}

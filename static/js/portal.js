@@ -51,6 +51,16 @@
       if (details) { details.open = false; const row = details.closest("tr"); if (row) select(row); }
       return;
     }
+    // Enter in the reason list: reject at once, or go to the note when the reason needs one.
+    if (event.key === "Enter" && target.matches && target.matches("select[name=reason]")) {
+      const option = target.selectedOptions[0];
+      if (!option || !option.value) return;
+      event.preventDefault();
+      const note = target.form.querySelector("input[name=note]");
+      if (option.hasAttribute("data-note") && note && !note.value.trim()) note.focus();
+      else target.form.requestSubmit();
+      return;
+    }
     if (target.closest && target.closest("input, select, textarea, [contenteditable]")) return;
     const row = current();
     switch (event.key) {
@@ -69,6 +79,23 @@
       default: return;
     }
     event.preventDefault();
+  });
+
+  // After a reject or hold the next row is current, as after approve; not when it was refused
+  // (the row comes back with its message, to correct).
+  let decided = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const form = event.detail.elt;
+    const row = form.closest && form.closest("tr[data-row]");
+    decided = row && form.closest("details[data-key]") ? row.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!decided) return;
+    const row = document.getElementById(decided);
+    decided = null;
+    if (!row || row.querySelector(".row-msg")) { if (row) select(row); return; }
+    const all = rows();
+    select(all[all.indexOf(row) + 1] || row);
   });
 
   // A click in a row makes it the current one.

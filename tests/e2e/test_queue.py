@@ -60,14 +60,52 @@ def test_keys_approve_reject_and_move_with_tallies_updating_in_place(pages, live
     expect(figure(page, TALLIES, "Ditolak")).to_have_text(str(rejected + 1))
     expect(figure(page, TALLIES, "Menunggu")).to_have_text(str(pending - 2))
 
-    page.keyboard.press("j")
-    expect(page.locator(f"#{third}")).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(page.locator(f"#{third}")).to_have_class(re.compile(r"\bcurrent\b"))  # as after approve
     page.keyboard.press("k")
     expect(page.locator(f"#{second}")).to_have_class(re.compile(r"\bcurrent\b"))
     expect(page.locator(f"#{third}")).not_to_have_class(re.compile(r"\bcurrent\b"))
 
     assert same_document(page) and loads == [], "the decisions reloaded the page"
     assert (_state(live, first), _state(live, second), _state(live, third)) == ("approved", "rejected", "pending")
+
+
+def _note_reason(live) -> str:
+    return live.query(lambda s: str(s.scalar(select(RejectReason.id).where(
+        RejectReason.active, RejectReason.note_required))))
+
+
+def test_enter_in_the_reason_list_rejects_or_asks_for_the_note_and_hold_moves_on(pages, live):
+    page = pages("dinsos")
+    first, second, third, fourth = _row_ids(page, 4)
+    page.keyboard.press("j")
+    page.keyboard.press("r")
+    reason = page.locator(f"#{first} select[name=reason]")
+    expect(reason).to_be_focused()
+    reason.select_option(_reason(live))
+    reason.press("Enter")  # a reason without a note: rejected at once, the next row current
+    expect(page.locator(f"#{first}")).to_have_class(re.compile(r"\bst-rejected\b"))
+    expect(page.locator(f"#{second}")).to_have_class(re.compile(r"\bcurrent\b"))
+
+    page.keyboard.press("r")
+    reason = page.locator(f"#{second} select[name=reason]")
+    reason.select_option(_note_reason(live))
+    expect(page.locator(f"#{second} .hint")).to_contain_text("Wajib diisi bila alasannya Lainnya")
+    reason.press("Enter")  # this reason needs a note: the note, not a refusal
+    note = page.locator(f"#{second} input[name=note]").first
+    expect(note).to_be_focused()
+    note.fill("Sudah pindah ke Palembang")
+    note.press("Enter")
+    expect(page.locator(f"#{second}")).to_have_class(re.compile(r"\bst-rejected\b"))
+    expect(page.locator(f"#{third}")).to_have_class(re.compile(r"\bcurrent\b"))
+
+    page.keyboard.press("h")
+    hold = page.locator(f"#{third} details[data-key=h] input[name=note]")
+    expect(hold).to_be_focused()
+    hold.fill("menunggu KK")
+    hold.press("Enter")
+    expect(page.locator(f"#{third}")).to_have_class(re.compile(r"\bst-on_hold\b"))
+    expect(page.locator(f"#{fourth}")).to_have_class(re.compile(r"\bcurrent\b"))
+    assert [_state(live, r) for r in (first, second, third)] == ["rejected", "rejected", "on_hold"]
 
 
 def test_bulk_approval_of_three_ticked_rows_through_the_confirmation(pages, live):

@@ -77,7 +77,7 @@ def test_download_holds_the_pending_names_sealed_and_protected(auth, client, nam
     assert not ws.cell(r, COL["Keputusan"]).protection.locked and ws.cell(r, COL["NIK"]).protection.locked
     lists = {str(dv.sqref)[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
     assert lists["G"] == '"Setujui,Tolak,Tunda"' and lists["H"].startswith("Daftar!$A$1:")
-    assert "Lainnya (catatan wajib)" in [c.value for c in wb["Daftar"]["A"]]
+    assert "Lainnya" in [c.value for c in wb["Daftar"]["A"]]  # the reason, without the flag's hint
     event = db.session.scalars(select(Event).where(Event.action == "export")).one()
     assert '"what": "antrian.xlsx"' in event.detail and '"rows": 8' in event.detail
 
@@ -92,7 +92,7 @@ def test_round_trip_applies_decisions_and_refuses_what_it_must(auth, client, wor
     fill(wb, rows["Ahmad"], "Setujui")
     fill(wb, rows["Badu"], "Tolak", "Meninggal dunia")
     fill(wb, rows["Cici"], "Tunda", None, "Menunggu KTP baru")
-    fill(wb, rows["Dedi"], "Tolak", "Lainnya (catatan wajib)")  # note missing
+    fill(wb, rows["Dedi"], "Tolak", "Lainnya (catatan wajib)")  # a sheet from before 0003; note missing
     fill(wb, rows["Euis"], "Setujui")
     wb["Antrian"].cell(rows["Euis"], COL["Nama"]).value = "Euis Diubah"  # tampered
     fill(wb, rows["Fajar"], "Setujui")  # changed since the download, below
