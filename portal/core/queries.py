@@ -55,15 +55,19 @@ def _search(stmt: Select, q: str) -> Select:
     return stmt
 
 
-def queue_page(session: Session, opd_id: int, status: str, q: str, number: int, size: int) -> Page:
-    """One page of an OPD's queue: pending names first, then by name. Without a search the
-    total comes from the kept tallies, not a count over workers."""
-    stmt = matching(opd_id, status, q)
+def queue_total(session: Session, opd_id: int, status: str, q: str) -> int:
+    """How many of an OPD's workers match the queue's filter: from the kept tallies without a
+    search, a count over workers with one."""
     if q.strip():
-        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    else:
-        figures = tallies.for_opd(session, opd_id)
-        total = figures.received if status == "all" else getattr(figures, status)
+        return session.scalar(select(func.count()).select_from(matching(opd_id, status, q).subquery())) or 0
+    figures = tallies.for_opd(session, opd_id)
+    return figures.received if status == "all" else getattr(figures, status)
+
+
+def queue_page(session: Session, opd_id: int, status: str, q: str, number: int, size: int) -> Page:
+    """One page of an OPD's queue: pending names first, then by name."""
+    stmt = matching(opd_id, status, q)
+    total = queue_total(session, opd_id, status, q)
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
     order: list = [Worker.full_name, Worker.id]

@@ -66,12 +66,15 @@ def _decide(worker_id: int, form, apply):
     """Run one decision; answer the row and the tallies (htmx) or go back to the queue."""
     worker, message, status = attempt(_worker(worker_id), form, apply)
     if is_htmx():
-        body = blocks(TEMPLATE, ["row", "tallies"], w=worker, row_message=message,
+        filters = _filters()
+        total = queries.queue_total(db.session, worker.opd_id, filters["status"], filters["q"])
+        body = blocks(TEMPLATE, ["row", "tallies", "total"], w=worker, row_message=message,
                       figures=tallies.for_opd(db.session, worker.opd_id), reasons=reference.active_reasons(db.session),
-                      filters=_filters())
+                      filters=filters, total=total)
         return body, status
-    if message:  # without JavaScript: the queue again, saying what was refused
-        return render_template(TEMPLATE, **_context(worker.opd, notice=message, notice_error=True)), status
+    if message:  # without JavaScript: the queue again, saying what was refused and for whom
+        notice = _("%(name)s: %(message)s", name=worker.full_name, message=message)
+        return render_template(TEMPLATE, **_context(worker.opd, notice=notice, notice_error=True)), status
     flash(_("%(name)s: %(state)s.", name=worker.full_name, state=_(VERIFICATION_LABELS[worker.verification])),
           "info")
     return _back(worker.opd)

@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.core import tallies
-from portal.core.models import Event, Worker
+from portal.core.models import Event, RejectReason, Worker
 from portal.web.extensions import db
 from tests.conftest import HTMX
+from tests.forms import form
 
 
 def tally_of(html: str, label: str) -> str:
@@ -246,3 +247,20 @@ def test_nik_prefix_is_a_range(client, dinsos, q, found):
     assert ("Siti Aminah" in r.text) is found
     r = client.get(f"/antrian/?q={w.nik}", headers=HTMX)  # the whole NIK
     assert "Siti Aminah" in r.text
+
+
+def test_the_shown_total_moves_with_each_decision_and_refusals_name_the_worker(client, auth, world):
+    for i in range(3):
+        world.worker("DINSOS", full_name=f"Pekerja {i}")
+    other = world.worker("DINSOS", full_name="Zaenal Lainnya")
+    auth.login("dinsos")
+    page = client.get("/antrian/").text
+    assert re.search(r'dari <span id="count-total">4</span> nama', page)
+    first = db.session.scalars(select(Worker).order_by(Worker.full_name)).first()
+    r = client.post(f"/antrian/{first.id}/setujui", data=form(page, f"/antrian/{first.id}/setujui"), headers=HTMX)
+    assert r.status_code == 200 and '<span id="count-total" hx-swap-oob="true">3</span>' in r.text
+    lainnya = db.session.scalar(select(RejectReason.id).where(RejectReason.note_required))
+    sent = form(page, f"/antrian/{other.id}/tolak", reason=str(lainnya))
+    r = client.post(f"/antrian/{other.id}/tolak", data=sent)  # without JavaScript
+    assert r.status_code == 422 and "Zaenal Lainnya: Alasan" in r.text
+    assert db.session.get(Worker, other.id).verification == "pending"
