@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.bpjs import enrolment
-from portal.core import N_, audit, clock, sheets
+from portal.core import N_, audit, clock, names, sheets
 from portal.core.cells import read_date
 from portal.core.errors import NotAllowed
 from portal.core.models import User, Worker
@@ -35,8 +35,12 @@ HEADERS = {  # header spellings, compared by `cells.key` (no case, spaces or pun
     "status": "status statuskepesertaan statuspeserta statusaktif",
     "on": "tanggalkepesertaan tglkepesertaan tgldaftar tanggaldaftar tanggalterdaftar tglterdaftar "
           "tglkepesertaanawal tanggalmulai tmtkepesertaan",
+    "name": "nama namapeserta namalengkap namatenagakerja namatk namapekerja",  # optional
 }
 COLUMN_LABELS = {"nik": "NIK", "kpj": "No KPJ", "status": "Status", "on": "Tanggal Kepesertaan"}
+# Below this similarity (portal.core.names.score, 0–100) the file's name is another person's: a
+# wrong NIK in BPJS's file. Spelling variants, titles and word order score far above it.
+SAME_PERSON = 60
 ACTIVE = {"aktif", "active", "a"}
 INACTIVE = {"nonaktif", "tidakaktif", "inactive", "nonactive", "na", "non", "pasif", "berhenti", "keluar"}
 
@@ -53,7 +57,8 @@ class Line:
     message: str = ""
     params: dict = field(default_factory=dict)
     worker_id: int | None = None
-    name: str = ""
+    name: str = ""  # the portal's name of the matched worker
+    file_name: str = ""  # the name in the file, when it has a name column
 
 
 @dataclass
@@ -84,7 +89,8 @@ def read_report(data: bytes, filename: str, today: date | None = None) -> list[L
     lines = []
     for number, values in table.rows:
         if values:
-            lines.append(_line(number, {name: _at(values, i) for name, i in table.columns.items()}, today))
+            cells = {name: _at(values, i) for name, i in table.columns.items()}
+            lines.append(_line(number, {"name": None, **cells}, today))
     return lines
 
 
@@ -92,7 +98,8 @@ def _line(number: int, cell: dict, today: date) -> Line:
     raw_nik = cell["nik"]
     nik = "".join(str(raw_nik or "").split())
     kpj = re.sub(r"[\s.\-]", "", str(cell["kpj"] if cell["kpj"] is not None else ""))
-    line = Line(number, nik, kpj, _status(cell["status"]), read_date(cell["on"], today))
+    line = Line(number, nik, kpj, _status(cell["status"]), read_date(cell["on"], today),
+                file_name=" ".join(str(cell["name"] or "").split())[:120])
     if isinstance(raw_nik, (int, float)):
         line.message = N_("NIK tersimpan sebagai angka; Excel bisa mengubah digit terakhirnya. "
                           "Simpan kolom NIK sebagai teks.")
@@ -149,6 +156,9 @@ def _verdict(line: Line, w: Worker | None, holder: Worker | None, today: date, r
         return "conflict", N_("Nomor KPJ ini dipakai lebih dari satu NIK di berkas yang sama."), {}
     if w is None:
         return "not_found", N_("NIK tidak ada di portal."), {}
+    if line.file_name and names.score(names.normalise(line.file_name), names.normalise(w.full_name)) < SAME_PERSON:
+        return "conflict", N_("Nama di berkas “%(file)s” berbeda dengan nama di portal “%(portal)s” untuk NIK ini: "
+                              "periksa NIK-nya di BPJS."), {"file": line.file_name, "portal": w.full_name}
     if holder is not None and holder.id != w.id:
         return "conflict", N_("Nomor KPJ ini tercatat untuk %(other)s."), {"other": holder.full_name}
     if w.kpj and w.kpj != line.kpj:

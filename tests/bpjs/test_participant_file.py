@@ -51,17 +51,17 @@ def scene(world):
         "conflict_other": world.worker("KESRA", verification="approved"),
     }
     rows = [
-        [1, w["enrol"].nik, "A", "26000000001", "Aktif", "05/01/2025"],
-        [2, w["same"].nik, "B", "26000000002", "AKTIF", date(2025, 1, 5)],
-        [3, w["lapse"].nik, "C", "26000000003", "Non Aktif", ""],
-        [4, w["restore"].nik, "D", "26000000004", "aktif", "2025-01-05"],
+        [1, w["enrol"].nik, w["enrol"].full_name.upper(), "26000000001", "Aktif", "05/01/2025"],
+        [2, w["same"].nik, w["same"].full_name.upper(), "26000000002", "AKTIF", date(2025, 1, 5)],
+        [3, w["lapse"].nik, w["lapse"].full_name.upper(), "26000000003", "Non Aktif", ""],
+        [4, w["restore"].nik, w["restore"].full_name.upper(), "26000000004", "aktif", "2025-01-05"],
         [5, "1609010101900099", "E", "26000000006", "Aktif", "2025-01-05"],
-        [6, w["not_approved"].nik, "F", "26000000007", "Aktif", "2025-01-05"],
-        [7, w["conflict_own"].nik, "G", "26000000099", "Aktif", "2025-01-05"],
-        [8, w["conflict_other"].nik, "H", "26000000005", "Aktif", "2025-01-05"],
+        [6, w["not_approved"].nik, w["not_approved"].full_name.upper(), "26000000007", "Aktif", "2025-01-05"],
+        [7, w["conflict_own"].nik, w["conflict_own"].full_name.upper(), "26000000099", "Aktif", "2025-01-05"],
+        [8, w["conflict_other"].nik, w["conflict_other"].full_name.upper(), "26000000005", "Aktif", "2025-01-05"],
         [9, "12345", "I", "26000000008", "Aktif", "2025-01-05"],
         [10, int(w["enrol"].nik[:15] + "0"), "J", "26000000010", "Aktif", "2025-01-05"],
-        [11, w["enrol"].nik, "K", "26000000001", "Aktif", "05/01/2025"],
+        [11, w["enrol"].nik, w["enrol"].full_name, "26000000001", "Aktif", "05/01/2025"],
         [12, w["not_approved"].nik[:15] + "8", "L", "2600000001", "Aktif", "2025-01-05"],
     ]
     return w, rows
@@ -274,3 +274,19 @@ def test_only_enrollers_apply(world, scene):
                                            ("Non-Aktif", False), ("Tidak Aktif", False), ("?", None), (None, None)])
 def test_status(value, active):
     assert participant_file._status(value) is active
+
+
+def test_a_name_that_is_another_persons_is_flagged_with_both_names(world):
+    siti = world.worker(verification="approved", full_name="Hj. Siti Aminah, S.Pd.")
+    rudi = world.worker(verification="approved", full_name="Rudi Hartono")
+    yusuf = world.worker(verification="approved", full_name="Muhammad Yusuf")
+    rows = [[1, siti.nik, "SITI AMINAH", "26000000001", "Aktif", "2025-01-05"],  # titles and case
+            [2, rudi.nik, "x", "26000000002", "Aktif", "2025-01-05"],  # someone else's NIK
+            [3, yusuf.nik, "MOHAMAD YUSUF", "26000000003", "Aktif", "2025-01-05"]]  # a spelling variant
+    lines = participant_file.preview(db.session, workbook(rows), "laporan.xlsx", TODAY).lines
+    assert [line.verdict for line in lines] == ["enrol", "conflict", "enrol"]
+    said = lines[1].message % lines[1].params
+    assert "“x”" in said and "“Rudi Hartono”" in said
+    no_names = [[1, rudi.nik, "26000000002", "Aktif", "2025-01-05"]]  # a file without a name column
+    header = ["No", "NIK", "No KPJ", "Status", "Tgl Daftar"]
+    assert participant_file.preview(db.session, workbook(no_names, header=header), "l.xlsx", TODAY).lines[0].verdict == "enrol"
