@@ -20,7 +20,8 @@ ACTION_LABELS = {"approve": N_("menyetujui"), "reject": N_("menolak"), "hold": N
                  "restore": N_("mencatat aktif kembali"), "target_set": N_("menetapkan target cakupan"),
                  "claim_resolve": N_("memutuskan klaim antar-OPD"), "duplicate_dismiss": N_("menandai bukan ganda"),
                  "import": N_("mengimpor daftar nama"), "claim_open": N_("mengajukan klaim NIK dari OPD lain"),
-                 "export": N_("mengunduh data"), "bpjs_file_apply": N_("menerapkan laporan peserta BPJS")}
+                 "export": N_("mengunduh data"), "bpjs_file_apply": N_("menerapkan laporan peserta BPJS"),
+                 "sheet_apply": N_("menerapkan spreadsheet keputusan")}
 STATE_LABELS = {**VERIFICATION_LABELS, **ENROLMENT_LABELS}
 
 # The states each action may start from: the one definition the transitions, bulk approval,

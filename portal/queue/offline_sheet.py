@@ -11,27 +11,31 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.core import N_, reference, sheets
+from portal.core import N_, audit, reference, sheets
 from portal.core.cells import text_cell, xml_text
 from portal.core.changes import NOTE_MAX
 from portal.core.errors import Invalid, NotAllowed
-from portal.core.models import Category, Desa, RejectReason, User, Worker
+from portal.core.models import Category, Desa, Event, RejectReason, User, Worker
 from portal.core.roles import DECIDERS
 from portal.core.states import ALLOWED_FROM, VERIFICATION_LABELS
 from portal.queue import transitions
 
-HEADER = ["ID", "Versi", "NIK", "Nama", "Desa", "Kategori", "Keputusan", "Alasan", "Catatan", "Cek"]
-WIDTHS = [6, 6, 20, 32, 22, 28, 14, 34, 40, 10]
+HEADER = ["ID", "Versi", "NIK", "Nama", "Desa", "Kategori", "Status", "Keputusan", "Alasan", "Catatan", "Cek"]
+WIDTHS = [6, 6, 20, 32, 22, 28, 30, 14, 34, 40, 10]
+HIDDEN, DECISION_COLUMN, REASON_COLUMN = ("A", "B", "K"), "H", "I"
+UNDECIDED = ("pending", "on_hold")  # the names a sheet offers: waiting, or put on hold
 WANTED = {"id": {"id"}, "version": {"versi"}, "nik": {"nik"}, "name": {"nama"}, "decision": {"keputusan"},
           "reason": {"alasan"}, "note": {"catatan"}, "check": {"cek"}}
 LABELS = dict(zip(WANTED, ("ID", "Versi", "NIK", "Nama", "Keputusan", "Alasan", "Catatan", "Cek")))
@@ -50,16 +54,23 @@ def checksum(key: bytes, worker_id: int, nik: str, name: str, version: int) -> s
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
-def pending_rows(opd_id: int):
-    """The OPD's pending names as plain rows (no ORM objects), by name."""
+def undecided_rows(opd_id: int):
+    """The OPD's pending names, then those on hold, as plain rows (no ORM objects), by name."""
     return (select(Worker.id, Worker.version, Worker.nik, Worker.full_name, Desa.name.label("desa"),
-                   Category.name.label("category"))
+                   Category.name.label("category"), Worker.verification, Worker.decision_note)
             .join(Category, Worker.category_id == Category.id).outerjoin(Desa, Worker.desa_code == Desa.code)
-            .where(Worker.opd_id == opd_id, Worker.verification == "pending").order_by(Worker.full_name, Worker.id))
+            .where(Worker.opd_id == opd_id, Worker.verification.in_(UNDECIDED))
+            .order_by(Worker.verification != "pending", Worker.full_name, Worker.id))
+
+
+def _status(verification: str, note: str | None) -> str:
+    """The Status cell: "Menunggu", or "Ditunda: <what it waits for>"."""
+    label = VERIFICATION_LABELS[verification]
+    return f"{label}: {note}" if verification == "on_hold" and note else label
 
 
 def build(session: Session, opd_id: int, key: bytes, out) -> list[int]:
-    """Write the OPD's pending names as the decision workbook to the file object `out`, streaming
+    """Write the OPD's pending and on-hold names as the decision workbook to the file object `out`, streaming
     rows into a write-only sheet; returns the worker ids written."""
     wb = Workbook(write_only=True)
     ws, lists, notes = wb.create_sheet("Antrian"), wb.create_sheet("Daftar"), wb.create_sheet("Petunjuk")
@@ -69,15 +80,16 @@ def build(session: Session, opd_id: int, key: bytes, out) -> list[int]:
         lists.append([text_cell(lists, clean(reason.label))])
     for col, width in enumerate(WIDTHS, 1):
         ws.column_dimensions[chr(64 + col)].width = width
-    for column in ("A", "B", "J"):
+    for column in HIDDEN:
         ws.column_dimensions[column].hidden = True
     ws.freeze_panes = "C2"
     ws.append([text_cell(ws, title, font=Font(bold=True)) for title in HEADER])
     ids = []
-    for r in session.execute(pending_rows(opd_id).execution_options(yield_per=1000)):
+    for r in session.execute(undecided_rows(opd_id).execution_options(yield_per=1000)):
         ids.append(r.id)
         ws.append([r.id, r.version, text_cell(ws, clean(r.nik), number_format="@"),
                    text_cell(ws, clean(r.full_name)), text_cell(ws, clean(r.desa)), text_cell(ws, clean(r.category)),
+                   text_cell(ws, clean(_status(r.verification, r.decision_note))),
                    *(text_cell(ws, None, protection=OPEN) for _ in range(3)),
                    checksum(key, r.id, r.nik, r.full_name, r.version)])
     last = len(ids) + 1 if ids else 2
@@ -85,13 +97,14 @@ def build(session: Session, opd_id: int, key: bytes, out) -> list[int]:
                             errorTitle="Keputusan", error="Pilih Setujui, Tolak atau Tunda.")
     reason = DataValidation(type="list", formula1=f"Daftar!$A$1:$A${max(len(reasons), 1)}", allow_blank=True,
                             showErrorMessage=True, errorTitle="Alasan", error="Pilih alasan dari daftar.")
-    for validation, column in ((choice, "G"), (reason, "H")):
+    for validation, column in ((choice, DECISION_COLUMN), (reason, REASON_COLUMN)):
         validation.add(f"{column}2:{column}{last}")
         ws.data_validations.append(validation)
     ws.protection.sheet = True  # columns cannot be unhidden or moved by accident; not security
     wb.security = WorkbookProtection(lockStructure=True)
     for text in ("Isi kolom Keputusan (Setujui / Tolak / Tunda), Alasan bila menolak, dan Catatan.",
                  "Tunda dan alasan \u201cLainnya\u201d wajib disertai catatan. Baris tanpa keputusan dilewati.",
+                 "Nama yang sudah ditunda dapat disetujui atau ditolak; kolom Status menulis apa yang ditunggu.",
                  "Jangan mengubah NIK atau nama: baris yang diubah ditolak saat diunggah.",
                  "Unggah kembali berkas ini di menu Antrian \u2192 Unggah keputusan."):
         notes.append([text])
@@ -126,6 +139,7 @@ class Line:
 class Review:
     lines: list[Line]
     counts: dict[str, int]
+    applied_at: datetime | None = None  # when this very file was applied before
 
 
 def _int(value) -> int | None:
@@ -152,8 +166,9 @@ def _line(number: int, values: tuple, columns: dict[str, int]) -> Line:
                 check=clean(get["check"]))
 
 
-def review(session: Session, actor: User, lines: list[Line], key: bytes) -> Review:
-    """Decide for every line whether it will be applied, and if refused why; changes nothing."""
+def review(session: Session, actor: User, lines: list[Line], key: bytes, sha: str | None = None) -> Review:
+    """Decide for every line whether it will be applied, and if refused why; changes nothing. A
+    file (by its SHA-256 `sha`) applied before says so, on the review and on each row it changed."""
     if actor.role not in DECIDERS:
         raise NotAllowed(N_("Peran Anda tidak dapat mengubah status verifikasi."))
     reasons = {}
@@ -175,11 +190,24 @@ def review(session: Session, actor: User, lines: list[Line], key: bytes) -> Revi
             line.verdict, line.message, line.params = "apply", "", {}
         if line.worker_id:
             seen.add(line.worker_id)
+    applied_at = _applied_at(session, sha) if sha else None
+    if applied_at is not None:
+        for line in lines:
+            if line.message == STALE:
+                line.message, line.params = N_("Sudah diterapkan dari berkas ini sebelumnya."), {}
     counts = Counter(line.action if line.verdict == "apply" else line.verdict for line in lines)
-    return Review(lines, {k: counts.get(k, 0) for k in ("approve", "reject", "hold", "refused", "skipped")})
+    return Review(lines, {k: counts.get(k, 0) for k in ("approve", "reject", "hold", "refused", "skipped")},
+                  applied_at)
 
 
-SKIPPED = N_("Keputusan kosong: dilewati.")
+def _applied_at(session: Session, sha: str) -> datetime | None:
+    """When a sheet with this SHA-256 was applied (its `sheet_apply` event), if ever."""
+    return session.scalar(select(func.min(Event.created_at)).where(
+        Event.action == "sheet_apply", Event.detail.contains(f'"sha256": "{sha}"')))
+
+
+SKIPPED = N_("Tanpa keputusan.")
+STALE = N_("Data sudah berubah sejak diunduh (status sekarang %(state)s).")
 
 
 def _check(line: Line, w: Worker | None, actor: User, key: bytes, reasons: dict,
@@ -196,8 +224,7 @@ def _check(line: Line, w: Worker | None, actor: User, key: bytes, reasons: dict,
     if w is None or (actor.role == "verifier" and w.opd_id != actor.opd_id):
         return (N_("Bukan data OPD Anda, atau data tidak ditemukan."),)
     if w.version != line.version:
-        return (N_("Data sudah berubah sejak diunduh (status sekarang %(state)s)."),
-                {"state": VERIFICATION_LABELS[w.verification]})
+        return (STALE, {"state": VERIFICATION_LABELS[w.verification]})
     action = line.action
     if not action:
         return (N_("Keputusan tidak dikenal: \u201c%(value)s\u201d (pilih Setujui, Tolak atau Tunda)."),
@@ -219,11 +246,12 @@ def _check(line: Line, w: Worker | None, actor: User, key: bytes, reasons: dict,
     return None
 
 
-def apply(session: Session, actor: User, lines: list[Line], key: bytes) -> Review:
+def apply(session: Session, actor: User, lines: list[Line], key: bytes, sha: str, name: str) -> Review:
     """Review the lines against the data as it is now and apply the acceptable ones through
-    `portal.queue.transitions` with the version from the sheet, in worker id order. The caller
-    commits; a TransitionError means the caller rolls back all of it."""
-    result = review(session, actor, lines, key)
+    `portal.queue.transitions` with the version from the sheet, in worker id order, plus one
+    `sheet_apply` event naming the file (so the same file is known again). The caller commits; a
+    TransitionError means the caller rolls back all of it."""
+    result = review(session, actor, lines, key, sha)
     for line in sorted((x for x in result.lines if x.verdict == "apply"), key=lambda x: x.worker_id or 0):
         assert line.worker_id is not None and line.version is not None  # the review refused lines without
         w = session.get_one(Worker, line.worker_id)
@@ -233,4 +261,6 @@ def apply(session: Session, actor: User, lines: list[Line], key: bytes) -> Revie
             transitions.reject(session, w, actor, line.version, session.get(RejectReason, line.reason_id), line.note)
         else:
             transitions.hold(session, w, actor, line.version, line.note)
+    audit.record(session, action="sheet_apply", user_id=actor.id, detail=json.dumps(
+        {"file": name[:200], "sha256": sha, "counts": result.counts}, sort_keys=True))
     return result

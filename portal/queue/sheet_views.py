@@ -2,6 +2,8 @@
 filled sheet, preview every row's decision, apply them all or none (portal.queue.offline_sheet)."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app
 from flask_login import current_user
 
@@ -21,8 +23,8 @@ def _key() -> bytes:
 
 
 FLOW = UploadFlow("sheet", "queue/sheet.html", "queue.sheet_preview", offline_sheet.read,
-                  lambda data, name: offline_sheet.review(db.session, current_user,
-                                                          offline_sheet.read(data, name), _key()))
+                  lambda data, name: offline_sheet.review(db.session, current_user, offline_sheet.read(data, name),
+                                                          _key(), hashlib.sha256(data).hexdigest()))
 
 
 @bp.get("/unduh.xlsx")
@@ -53,6 +55,6 @@ def sheet_preview(token: str):
 def sheet_apply(token: str):
     """Apply the acceptable decisions, all or nothing, each audited as a queue decision."""
     return FLOW.apply(token,
-                      lambda data, name: offline_sheet.apply(db.session, current_user,
-                                                             offline_sheet.read(data, name), _key()),
+                      lambda data, name: offline_sheet.apply(db.session, current_user, offline_sheet.read(data, name),
+                                                             _key(), hashlib.sha256(data).hexdigest(), name),
                       lambda r: {"counts": r.counts, "lines": refusals(r.lines, lambda x: x.verdict == "refused")})

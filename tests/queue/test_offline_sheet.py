@@ -72,11 +72,11 @@ def test_download_holds_the_pending_names_sealed_and_protected(auth, client, nam
     nik = ws.cell(r, COL["NIK"])
     assert nik.value == w.nik and nik.data_type == "s" and nik.number_format == "@"
     assert ws.cell(r, COL["Cek"]).value == offline_sheet.checksum(KEY, w.id, w.nik, w.full_name, w.version)
-    assert all(ws.column_dimensions[c].hidden for c in ("A", "B", "J"))
+    assert all(ws.column_dimensions[c].hidden for c in ("A", "B", "K"))
     assert ws.protection.sheet and wb.security.lockStructure and wb["Daftar"].sheet_state == "hidden"
     assert not ws.cell(r, COL["Keputusan"]).protection.locked and ws.cell(r, COL["NIK"]).protection.locked
     lists = {str(dv.sqref)[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
-    assert lists["G"] == '"Setujui,Tolak,Tunda"' and lists["H"].startswith("Daftar!$A$1:")
+    assert lists["H"] == '"Setujui,Tolak,Tunda"' and lists["I"].startswith("Daftar!$A$1:")
     assert "Lainnya" in [c.value for c in wb["Daftar"]["A"]]  # the reason, without the flag's hint
     event = db.session.scalars(select(Event).where(Event.action == "export")).one()
     assert '"what": "antrian.xlsx"' in event.detail and '"rows": 8' in event.detail
@@ -98,8 +98,8 @@ def test_round_trip_applies_decisions_and_refuses_what_it_must(auth, client, wor
     fill(wb, rows["Fajar"], "Setujui")  # changed since the download, below
     fill(wb, rows["Gita"], "Mungkin")
     ws = wb["Antrian"]
-    ws.append(kesra_row[:6] + ["Setujui", None, None, kesra_row[9]])
-    ws.append([names["Kesra"].id, names["Kesra"].version, names["Kesra"].nik, "Kesra Satu", "", "", "Setujui",
+    ws.append(kesra_row[:7] + ["Setujui", None, None, kesra_row[10]])
+    ws.append([names["Kesra"].id, names["Kesra"].version, names["Kesra"].nik, "Kesra Satu", "", "", "", "Setujui",
                None, None, "0" * 64])  # forged
     fajar = names["Fajar"]
     transitions.hold(db.session, fajar, world.users["dinsos"], fajar.version, "cek lapangan")
@@ -250,3 +250,39 @@ def test_review_refuses_holds_without_a_note_and_is_repeatable(world):
     assert offline_sheet.review(db.session, world.users["dinsos"], [line], KEY).counts["hold"] == 1
     with pytest.raises(transitions.NotAllowed):
         offline_sheet.review(db.session, world.users["bpjs"], [line], KEY)
+
+
+def test_on_hold_names_come_too_skipped_rows_are_a_count_and_the_same_file_is_known_again(auth, client, world,
+                                                                                          names):
+    hadi = names["Hadi"]
+    transitions.hold(db.session, hadi, world.users["dinsos"], hadi.version, "menunggu KK")
+    db.session.commit()
+    auth.login("dinsos")
+    wb = download(client)
+    rows = rows_by_name(wb)
+    ws = wb["Antrian"]
+    assert ws.cell(rows["Hadi"], COL["Status"]).value == "Ditunda: menunggu KK"
+    assert ws.cell(rows["Ahmad"], COL["Status"]).value == "Menunggu"
+    assert max(rows.values()) == rows["Hadi"]  # pending first, then those on hold
+    fill(wb, rows["Hadi"], "Setujui")
+    fill(wb, rows["Ahmad"], "Tunda")  # no note: cannot be applied
+    out = io.BytesIO()
+    wb.save(out)
+
+    def send():  # the same bytes each time, as a clerk uploading the same file twice
+        return client.post("/antrian/unggah", data={"berkas": (io.BytesIO(out.getvalue()), "keputusan.xlsx")},
+                           content_type="multipart/form-data").headers["Location"]
+    location = send()
+    page = client.get(location).get_data(as_text=True)
+    assert "Tidak dapat diterapkan" in page and "Ditolak portal" not in page and "Dilewati" not in page
+    assert "6 baris tanpa keputusan dilewati" in page
+    assert 'id="baris-' + str(rows["Badu"]) + '"' not in page  # a skipped row is only counted
+    assert apply(client, location).status_code == 303
+    db.session.refresh(hadi)
+    assert hadi.verification == "approved"
+    event = db.session.scalars(select(Event).where(Event.action == "sheet_apply")).one()
+    assert '"sha256": "' in event.detail
+
+    again = client.get(send()).get_data(as_text=True)
+    assert "Berkas ini sudah diterapkan pada" in again
+    assert "Sudah diterapkan dari berkas ini sebelumnya" in again and "sudah berubah sejak diunduh" not in again
