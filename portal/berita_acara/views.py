@@ -7,6 +7,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 from sqlalchemy import select
 
 from portal.berita_acara import contents
@@ -66,6 +68,8 @@ def document(opd_code: str):
                                today=clock.today()), 422
     contents.record_view(db.session, current_user, doc.worker_ids)
     db.session.commit()
+    template, now = "berita_acara/berita_acara.html", utcnow()
     with force_locale("id"):  # a signed Indonesian document, whatever the screen language
-        body = render_template("berita_acara/berita_acara.html", doc=doc, now=utcnow(), today=clock.today())
+        document = Markup(render_block(template, "document", doc=doc, now=now))
+    body = render_template(template, doc=doc, now=now, today=clock.today(), document=document)
     return body, 200, {"Cache-Control": "no-store"}  # full NIKs: not kept in browser or proxy caches

@@ -239,8 +239,21 @@ def test_language_chosen_before_login_is_kept(client, world):
     assert db.session.get(User, world.users["dinsos"].id).locale == "en"
 
 
-def test_berita_acara_stays_indonesian(client, auth, world):
+def test_berita_acara_stays_indonesian_while_its_menu_and_toolbar_follow_the_user(client, auth, world):
+    world.worker("DINSOS", verification="approved")
     auth.login("dinsos")
     client.post("/bahasa", data={"lang": "en"})
-    assert "BERITA ACARA VERIFIKASI" in client.get("/berita-acara/dinsos").text
+    page = client.get("/berita-acara/dinsos").text
+    document = re.search(r'<article class="ba" lang="id".*?</article>', page, re.S).group(0)
+    tools = page[:page.index('<article class="ba"')]
+    assert "BERITA ACARA VERIFIKASI" in document and "Disetujui (daftar B)" in document
+    assert "Approved" not in document and "Queue" in tools and "Document date" in tools
+    assert "Tanggal dokumen" not in tools and "Antrian" not in tools
     assert "Queue" in client.get("/antrian/").text or "queue" in client.get("/antrian/").text.lower()
+
+
+def test_english_menu_says_claims_and_names_regions_in_english(client, auth, world):
+    auth.login("admin")
+    _lang(client, "en")
+    page = client.get("/kabupaten/").text
+    assert ">Claims</a>" in page and "By district (kecamatan)" in page
