@@ -96,7 +96,7 @@ def _workers(session: Session, *where) -> list[Worker]:
     stmt = (select(Worker)
             .options(joinedload(Worker.category), joinedload(Worker.desa), joinedload(Worker.kecamatan),
                      joinedload(Worker.reject_reason))
-            .where(*where).order_by(Worker.full_name, Worker.id))
+            .where(*where).order_by(Worker.sort_name, Worker.id))
     return list(session.scalars(stmt))
 
 

@@ -22,10 +22,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.event import listens_for
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.core import clock
+from portal.core import clock, names
 from portal.core.states import ENROLMENT, ROLES, VERIFICATION
 
 # Stable constraint names, so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -156,15 +156,17 @@ class Worker(Base):
         CheckConstraint(_in("verification", VERIFICATION), name="verification"),
         CheckConstraint(_in("enrolment", ENROLMENT), name="enrolment"),
         CheckConstraint("length(nik) = 16", name="nik_length"),
-        Index("ix_worker_queue", "opd_id", "verification", "full_name"),
-        Index("ix_worker_opd_name", "opd_id", "full_name"),
+        Index("ix_worker_queue", "opd_id", "verification", "sort_name"),
+        Index("ix_worker_opd_name", "opd_id", "sort_name"),
         Index("ix_worker_opd_nik", "opd_id", "nik"),  # NIK-prefix search within an OPD
-        Index("ix_worker_desk", "enrolment", "verification", "full_name"),
+        Index("ix_worker_desk", "enrolment", "verification", "sort_name"),
         Index("ix_worker_birth", "birth_date", "sex"),  # duplicate candidates are blocked by these
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     nik: Mapped[str] = mapped_column(String(16), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
+    # what lists sort by (names.sort_key): kept with the name, so an index can page by it
+    sort_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     sex: Mapped[str] = mapped_column(String(1))  # L / P, from the NIK
     birth_date: Mapped[date] = mapped_column(Date)  # from the NIK
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
@@ -191,6 +193,11 @@ class Worker(Base):
 
     # SQLAlchemy adds "AND version = :old" to every UPDATE and raises StaleDataError on a miss.
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("full_name")
+    def _sorted_by(self, _key: str, value: str) -> str:
+        self.sort_name = names.sort_key(value)
+        return value
 
 
 class ImportBatch(Base):

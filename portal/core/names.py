@@ -81,6 +81,21 @@ def _strip_titles(tokens: list[str]) -> list[str]:
     return tokens
 
 
+SORT_MAX = 120
+
+
+def sort_key(name: str) -> str:
+    """Where a name sorts: lower case, no accents, honorifics and degrees off, the rest as
+    written ("Hj. Siti Aminah, S.Pd." and "siti aminah" sort together, under S)."""
+    text = _plain(name or "")
+    head, _, _ = text.partition(",")
+    text = head if head.strip(" .") else text.replace(",", " ")
+    if "." in text:
+        text = _KH.sub("kh", text)
+    words = [part for token in _strip_titles(text.split()) for part in token.split(".") if part]
+    return " ".join(words)[:SORT_MAX]
+
+
 @lru_cache(maxsize=200_000)
 def normalise(name: str) -> str:
     """The comparable form of a name: lower case, no honorifics or academic titles, nothing from

@@ -70,7 +70,7 @@ def queue_page(session: Session, opd_id: int, status: str, q: str, number: int, 
     total = queue_total(session, opd_id, status, q)
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
-    order: list = [Worker.full_name, Worker.id]
+    order: list = [Worker.sort_name, Worker.id]
     if status == "all":
         order.insert(0, case((Worker.verification == "pending", 0), else_=1))
     items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),
@@ -124,7 +124,7 @@ def _by_name(session: Session, stmt: Select, number: int, size: int) -> Page:
     number = min(max(1, number), max(1, -(-total // size)))
     items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),
                                          joinedload(Worker.kecamatan), joinedload(Worker.opd))
-                            .order_by(Worker.full_name, Worker.id).offset((number - 1) * size).limit(size)).all()
+                            .order_by(Worker.sort_name, Worker.id).offset((number - 1) * size).limit(size)).all()
     return Page(list(items), total, number, size)
 
 

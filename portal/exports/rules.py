@@ -50,7 +50,7 @@ def ready_rows(opd_id: int | None):
                    OPD.name.label("opd"), Worker.phone)
             .join(OPD, Worker.opd_id == OPD.id).join(Category, Worker.category_id == Category.id)
             .join(Kecamatan, Worker.kecamatan_code == Kecamatan.code).outerjoin(Desa, Worker.desa_code == Desa.code)
-            .where(*queries.DESK_TABS["ready"]).order_by(OPD.name, Worker.full_name, Worker.id))
+            .where(*queries.DESK_TABS["ready"]).order_by(OPD.name, Worker.sort_name, Worker.id))
     return stmt.where(Worker.opd_id == opd_id) if opd_id else stmt
 
 
@@ -85,7 +85,7 @@ WORKER_HEADER = ["No", "NIK", "Nama", "Jenis Kelamin", "Tgl Lahir", "Kategori", 
 
 def queue_ids(session: Session, opd_id: int, status: str, q: str) -> list[int]:
     """The ids of an OPD's queue under its filter, in the queue's order (pending first for 'all')."""
-    order: list = [Worker.full_name, Worker.id]
+    order: list = [Worker.sort_name, Worker.id]
     if status == "all":
         order.insert(0, case((Worker.verification == "pending", 0), else_=1))
     return list(session.scalars(queries.matching(opd_id, status, q).with_only_columns(Worker.id).order_by(*order)))
@@ -95,7 +95,7 @@ def list_ids(session: Session, opd_id: int | None, category_id: int | None, keca
              verification: str | None, enrolment: str | None) -> list[int]:
     """The ids behind a dashboard figure (the county drill-down list's filters), by name."""
     stmt = queries.drilled(opd_id, category_id, kecamatan, verification, enrolment).with_only_columns(Worker.id)
-    return list(session.scalars(stmt.order_by(Worker.full_name, Worker.id)))
+    return list(session.scalars(stmt.order_by(Worker.sort_name, Worker.id)))
 
 
 def workers(session: Session, ids: list[int]) -> Iterator[Worker]:

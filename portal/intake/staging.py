@@ -20,7 +20,7 @@ from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.core import N_, audit, clock, sheets, tallies
+from portal.core import N_, audit, clock, names, sheets, tallies
 from portal.core.errors import Invalid, NotAllowed, Problem, WrongState
 from portal.core.models import OPD, Claim, ImportBatch, User, Worker, utcnow
 from portal.core.roles import ADMINS
@@ -181,7 +181,7 @@ def commit(session: Session, batch: ImportBatch, actor: User, today: date | None
         raise kind(result.refusal.message, **result.refusal.params)
     opd_id, now = batch.opd_id, utcnow()
     workers = [dict(row.worker, opd_id=opd_id, verification="pending", enrolment="not_enrolled", version=1,
-                    decision_note="", import_batch_id=batch.id)
+                    decision_note="", import_batch_id=batch.id, sort_name=names.sort_key(row.worker["full_name"]))
                for row in result.rows if row.status in ("ok", "warning") and row.worker is not None]
     try:
         if workers:

@@ -20,7 +20,7 @@ def candidates(session: Session, opd_id: int, ids: list[int] | None, status: str
         stmt = queries.matching(opd_id, status, q)
     else:
         stmt = select(Worker).where(Worker.opd_id == opd_id, Worker.id.in_(ids))
-    stmt = stmt.where(Worker.verification.in_(ALLOWED_FROM["approve"])).order_by(Worker.full_name, Worker.id)
+    stmt = stmt.where(Worker.verification.in_(ALLOWED_FROM["approve"])).order_by(Worker.sort_name, Worker.id)
     rows = session.execute(stmt.with_only_columns(Worker.id, Worker.version).limit(LIMIT + 1)).all()
     if len(rows) > LIMIT:
         raise Invalid(N_("Terlalu banyak baris sekaligus (lebih dari %(max)d). Persempit saringan."), max=LIMIT)

@@ -60,7 +60,7 @@ def undecided_rows(opd_id: int):
                    Category.name.label("category"), Worker.verification, Worker.decision_note)
             .join(Category, Worker.category_id == Category.id).outerjoin(Desa, Worker.desa_code == Desa.code)
             .where(Worker.opd_id == opd_id, Worker.verification.in_(UNDECIDED))
-            .order_by(Worker.verification != "pending", Worker.full_name, Worker.id))
+            .order_by(Worker.verification != "pending", Worker.sort_name, Worker.id))
 
 
 def _status(verification: str, note: str | None) -> str:
