@@ -15,7 +15,7 @@ from werkzeug.utils import secure_filename
 from portal.core import sheets
 from portal.core.models import OPD, Claim, ImportBatch
 from portal.core.roles import DECIDERS
-from portal.intake import staging
+from portal.intake import staging, template
 from portal.intake.forms import ConfirmForm, UploadForm
 from portal.intake.rejected import rejected_rows_xlsx
 from portal.web import downloads, unit
@@ -63,6 +63,14 @@ def _batch(batch_id: int) -> ImportBatch:
 def index():
     """The upload form and the latest uploads (the verifier's OPD, or every OPD for an admin)."""
     return _index(_upload_form(formdata=None, opd=(request.args.get("opd") or "").upper()))
+
+
+@bp.get("/templat.xlsx")
+@roles_required(*DECIDERS)
+def template_xlsx():
+    """An empty list to fill in: the headers, drop-downs for category and kecamatan, an example."""
+    return downloads.xlsx(lambda out: template.build(db.session, out), "templat-daftar-pekerja.xlsx",
+                          "templat.xlsx", {})
 
 
 @bp.post("")

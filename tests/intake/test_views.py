@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.core import clock, nik, tallies
-from portal.core.models import Claim, Event, ImportBatch, Worker
-from portal.intake import staging
+from portal.core.models import Category, Claim, Event, ImportBatch, Kecamatan, Worker
+from portal.intake import reading, staging, template
 from portal.intake.commands import import_workers_command
 from portal.web.extensions import db
 from tests.core.test_sheets import MESSAGE, entity_bomb, zip_bomb
@@ -311,3 +311,39 @@ def test_age_warnings_and_a_truncated_nik_column_on_the_preview(client, auth, wo
                       for i in range(1, 13)]
     page = client.get(f"/impor/{staged(client, messy.csv_bytes(cut), 'terpotong.csv')}").text
     assert 'id="catatan-nik_truncated"' in page and "12 dari 12 NIK di file ini berakhiran 0" in page
+
+
+def test_the_template_has_the_headers_lists_and_an_example_and_imports_as_filled(client, auth, world):
+    auth.login("dinsos")
+    page = client.get("/impor").text
+    assert 'href="/impor/templat.xlsx"' in page
+    r = client.get("/impor/templat.xlsx")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    wb = openpyxl.load_workbook(io.BytesIO(r.data))
+    daftar, contoh = wb.worksheets[0], wb["Contoh dan petunjuk"]
+    assert [c.value for c in daftar[1]] == template.HEADER
+    assert daftar.cell(2, 1).number_format == "@"  # NIK as text
+    rules = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in daftar.data_validations.dataValidation}
+    assert rules["C2"] == '"L,P"' and rules["G2"].startswith("Pilihan!$B$1") and rules["I2"].startswith("Pilihan!$A$1")
+    options = wb["Pilihan"]
+    assert [c.value for c in options["A"] if c.value] == sorted(db.session.scalars(select(Category.name)))
+    assert [c.value for c in options["B"] if c.value] == sorted(db.session.scalars(select(Kecamatan.name)))
+    assert [c.value for c in contoh[2]][:2] == ["1609xxxxxxxxxxxx", "Siti Aminah"]
+    sheet = reading.read("templat.xlsx", r.data)  # as uploaded untouched: every header known, no row
+    assert set(sheet.columns) >= {"nik", "name", "sex", "birth", "address", "desa", "kecamatan", "phone", "category"}
+    assert not [row for row in sheet.rows if row[1]]
+
+
+def test_a_filled_template_imports(client, auth, world):
+    auth.login("dinsos")
+    wb = openpyxl.load_workbook(io.BytesIO(client.get("/impor/templat.xlsx").data))
+    daftar = wb.worksheets[0]
+    category = db.session.scalars(select(Category.name).order_by(Category.name)).first()
+    kecamatan = db.session.scalars(select(Kecamatan.name).where(Kecamatan.code == "160901")).one()
+    for col, value in enumerate(["1609014507850001", "Hj. Siti Aminah", "P", "05-07-1985", "Jl. Merdeka 5", "",
+                                 kecamatan, "081234567890", category], 1):
+        daftar.cell(2, col).value = value
+    out = io.BytesIO()
+    wb.save(out)
+    html = client.get(f"/impor/{staged(client, out.getvalue())}").text
+    assert statuses_on_page(html) == {2: "ok"}
