@@ -109,22 +109,48 @@ def workers(session: Session, ids: list[int]) -> Iterator[Worker]:
         yield from (found[i] for i in chunk if i in found)
 
 
+def _worker_values(viewer: User, n: int, w: Worker) -> list:
+    """One worker's row of a list (WORKER_HEADER); the full NIK only for those who may see it."""
+    nik = w.nik if privacy.may_see_full(viewer, w) else privacy.mask(w.nik)
+    return [n, nik, w.full_name, "P" if w.sex == "P" else "L", w.birth_date, w.category.name,
+            w.desa.name if w.desa else "", w.kecamatan.name, w.address, w.phone, w.opd.code,
+            VERIFICATION_LABELS[w.verification], w.reject_reason.label if w.reject_reason else "",
+            w.decision_note, ENROLMENT_LABELS[w.enrolment], w.kpj or ""]
+
+
 def workers_csv(session: Session, viewer: User, ids: list[int]) -> Iterator[str]:
-    """The workers as CSV lines; full NIKs only for those who may see them, masked otherwise."""
+    """The workers as CSV lines (the machine format: UTF-8 with BOM, comma-separated, ISO dates)."""
     yield BOM + _line(WORKER_HEADER)
     lines = []
     for n, w in enumerate(workers(session, ids), 1):
-        nik = w.nik if privacy.may_see_full(viewer, w) else privacy.mask(w.nik)
-        lines.append(_line([n, nik, w.full_name, "P" if w.sex == "P" else "L", w.birth_date.isoformat(),
-                            w.category.name, w.desa.name if w.desa else "", w.kecamatan.name, w.address, w.phone,
-                            w.opd.code, VERIFICATION_LABELS[w.verification],
-                            w.reject_reason.label if w.reject_reason else "", w.decision_note,
-                            ENROLMENT_LABELS[w.enrolment], w.kpj or ""]))
+        values = _worker_values(viewer, n, w)
+        values[4] = values[4].isoformat()
+        lines.append(_line(values))
         if len(lines) == CHUNK:
             yield "".join(lines)
             lines = []
     if lines:
         yield "".join(lines)
+
+
+TEXT_COLUMNS = {1, 9, 15}  # NIK, phone, KPJ: digits Excel must keep as typed
+
+
+def workers_workbook(session: Session, viewer: User, ids: list[int], out) -> list[int]:
+    """The same list as an .xlsx for people: NIK, phone and KPJ as text, dates as dates."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Daftar")
+    for n, width in enumerate([6, 20, 32, 8, 12, 28, 22, 20, 36, 16, 12, 16, 30, 30, 16, 14]):
+        ws.column_dimensions[chr(ord("A") + n)].width = width
+    ws.freeze_panes = "C2"
+    ws.append([text_cell(ws, h, font=Font(bold=True)) for h in WORKER_HEADER])
+    for n, w in enumerate(workers(session, ids), 1):
+        values = _worker_values(viewer, n, w)
+        born = WriteOnlyCell(ws, value=values[4])
+        born.number_format = "DD/MM/YYYY"
+        ws.append([n] + [born if i == 4 else _text(ws, v, i in TEXT_COLUMNS) for i, v in enumerate(values) if i])
+    wb.save(out)
+    return ids
 
 
 COUNTY_COLUMNS = ("received", "pending", "approved", "rejected", "on_hold", "eligible", "enrolled_approved",

@@ -45,31 +45,63 @@ def bpjs_xlsx():
                  f"pendaftaran-bpjs-{code or 'semua'}-{clock.today():%Y%m%d}.xlsx", "bpjs.xlsx", {"opd": code})
 
 
-@bp.get("/antrian.csv")
-@roles_required(*DECIDERS)
-def queue_csv():
-    """The queue under its current filter (?status=&q=, an admin's ?opd=) as CSV."""
+def _queue_scope():
+    """The queue under its current filter (?status=&q=, an admin's ?opd=): OPD, filters, ids."""
     opd = queue_opd()
     status = request.args.get("status", "pending")
     status = status if status in queries.STATUS_FILTERS else "pending"
     q = request.args.get("q", "")[:50].strip()
-    ids = rules.queue_ids(db.session, opd.id, status, q)
-    export_trail.record(db.session, current_user, "antrian.csv", {"opd": opd.code, "status": status, "q": q}, ids, len(ids))
+    return opd, {"opd": opd.code, "status": status, "q": q}, rules.queue_ids(db.session, opd.id, status, q)
+
+
+def _list_scope():
+    """The workers behind a county figure (the drill-down list's ?opd=&kat=&kec=&status=&bpjs=)."""
+    scope = drill()
+    if scope.unknown_opd:
+        abort(404)  # an export of everyone for a mistyped code would surprise
+    return scope.args, rules.list_ids(db.session, *scope.where)
+
+
+def _audited(what: str, filters: dict, ids: list[int]) -> None:
+    export_trail.record(db.session, current_user, what, filters, ids, len(ids))
     db.session.commit()
-    return downloads.csv(lambda session, viewer: rules.workers_csv(session, viewer, ids), f"antrian-{opd.code}-{status}.csv")
+
+
+@bp.get("/antrian.csv")
+@roles_required(*DECIDERS)
+def queue_csv():
+    """The queue under its current filter as CSV (the machine format)."""
+    opd, filters, ids = _queue_scope()
+    _audited("antrian.csv", filters, ids)
+    return downloads.csv(lambda session, viewer: rules.workers_csv(session, viewer, ids),
+                         f"antrian-{opd.code}-{filters['status']}.csv")
+
+
+@bp.get("/antrian.xlsx")
+@roles_required(*DECIDERS)
+def queue_xlsx():
+    """The queue under its current filter as .xlsx, for Excel (NIKs as text)."""
+    opd, filters, ids = _queue_scope()
+    return downloads.xlsx(lambda out: rules.workers_workbook(db.session, current_user, ids, out),
+                          f"antrian-{opd.code}-{filters['status']}.xlsx", "antrian.xlsx", filters)
 
 
 @bp.get("/daftar.csv")
 @roles_required(*WATCHERS)
 def list_csv():
-    """The workers behind a county figure (the drill-down list's ?opd=&kat=&kec=&status=&bpjs=)."""
-    scope = drill()
-    if scope.unknown_opd:
-        abort(404)  # an export of everyone for a mistyped code would surprise
-    ids = rules.list_ids(db.session, *scope.where)
-    export_trail.record(db.session, current_user, "daftar.csv", scope.args, ids, len(ids))
-    db.session.commit()
+    """The workers behind a county figure as CSV (the machine format)."""
+    filters, ids = _list_scope()
+    _audited("daftar.csv", filters, ids)
     return downloads.csv(lambda session, viewer: rules.workers_csv(session, viewer, ids), "daftar-pekerja.csv")
+
+
+@bp.get("/daftar.xlsx")
+@roles_required(*WATCHERS)
+def list_xlsx():
+    """The workers behind a county figure as .xlsx, for Excel (NIKs as text)."""
+    filters, ids = _list_scope()
+    return downloads.xlsx(lambda out: rules.workers_workbook(db.session, current_user, ids, out),
+                          "daftar-pekerja.xlsx", "daftar.xlsx", filters)
 
 
 @bp.get("/kabupaten.csv")

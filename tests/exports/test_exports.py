@@ -217,3 +217,22 @@ def test_id_ranges(ids, text):
                                          ("Siti", "Siti"), (None, ""), (12, "12"), (date(2025, 1, 2), "2025-01-02")])
 def test_every_csv_line_guards_its_cells(value, cell):
     assert next(csv.reader([rules._line(["x", value])])) == ["x", cell]
+
+
+@pytest.mark.parametrize("role, path, full", [("dinsos", "/ekspor/antrian.xlsx?status=all", True),
+                                              ("supervisor", "/ekspor/daftar.xlsx?opd=DINSOS", False)])
+def test_lists_as_xlsx_keep_niks_as_text_and_are_audited(auth, client, world, role, path, full):
+    w = world.worker("DINSOS", verification="approved", enrolment="enrolled", kpj="26000000001",
+                     phone="081234567890")
+    auth.login(role)
+    r = client.get(path)
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    ws = load_workbook(io.BytesIO(r.data))["Daftar"]
+    header, row = [c.value for c in ws[1]], ws[2]
+    assert header == rules.WORKER_HEADER
+    nik = row[1]
+    assert nik.value == (w.nik if full else privacy.mask(w.nik)) and nik.number_format == "@"
+    assert row[9].value == "081234567890" and row[9].number_format == "@" and row[15].value == "26000000001"
+    assert row[4].is_date and row[4].value.date() == w.birth_date
+    event = db.session.scalars(select(Event).where(Event.action == "export")).one()
+    assert f'"what": "{path.split("/")[2].split("?")[0]}"' in event.detail and '"rows": 1' in event.detail
