@@ -62,9 +62,20 @@ class PortalForm(FlaskForm):
         return tag + Markup("").join(Markup('\n<p class="flash error" role="alert">{}</p>').format(e) for e in errors)
 
 
+def _label(field) -> str:
+    """The label a person sees beside the field; none for a hidden field or one whose label is
+    only WTForms' guess from its name."""
+    text = str(field.label.text)
+    return "" if _hidden(field) or text == field.name.replace("_", " ").title() else text
+
+
 def first_error(form) -> str:
-    """The first problem of an invalid form, to show in its page's message."""
-    return next(iter(form.errors.values()))[0]
+    """The first problem of an invalid form, to show in its page's message; it names the field
+    ("Catatan: Paling banyak 500 karakter.") when the page shows it with a label."""
+    name, errors = next(iter(form.errors.items()))
+    field = form[name] if name in form else None
+    label = _label(field) if field is not None else ""
+    return f"{label}: {errors[0]}" if label else errors[0]
 
 
 def small_positive(message):
