@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from werkzeug.exceptions import BadRequest
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import HiddenInput
@@ -76,6 +77,11 @@ def first_error(form) -> str:
     field = form[name] if name in form else None
     label = _label(field) if field is not None else ""
     return f"{label}: {errors[0]}" if label else errors[0]
+
+
+class StaleForm(BadRequest):
+    """A button-only or hidden-field form that does not validate: nothing the user typed is wrong,
+    so the answer (400, like a refused CSRF token) says the form expired and to reload the page."""
 
 
 def small_positive(message):
