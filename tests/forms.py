@@ -6,10 +6,13 @@ ancestor), the button pressed named in the body.
 - `parse(page)`: everything a page offers to click or submit (`Page`: every <form>, every element
   with hx-get/hx-post, the links, the visible messages);
 - `Crawler`: a browser's walk through a role's pages, submitting every form and htmx element it
-  meets with the values a `Filler` chooses, and recording what each answered
-  (tests/web/test_rendered_forms.py)."""
+  meets with the values a `Filler` chooses, and recording what each answered;
+- `portal_crawler(app, world, role)`: that walk on this portal, with what only its users know
+  (passwords, a NIK on file, the files they upload) — tests/web/test_rendered_forms.py and
+  tests/web/test_junk.py."""
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -19,9 +22,16 @@ from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from openpyxl import load_workbook
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
+
+from portal.core import clock, nik
+from portal.core.models import Base, Event, Kecamatan, Worker
+from portal.web.extensions import db
+from tests.factories import PASSWORD
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 CONTROLS = {"input", "select", "textarea", "button"}
@@ -289,11 +299,13 @@ class Filler:
     it knows (a password, a NIK, a file to upload) through `values` ({name: value}, or
     {(target endpoint, name): value} for one form only) or by overriding `file`."""
     NEW_PASSWORD = "Sungai-Selabung-77"
-    NAMES = {"username": "pengguna-uji", "code": "UJI_1", "year": "2027", "tahun": "2027"}
+    # Names that say what they hold; {n} makes a value that must be unique new each time.
+    NAMES = {"username": "pengguna-uji-{n}", "code": "UJI_{n}", "year": "2027", "phone": "0812 3456 7890"}
 
     def __init__(self, values: dict | None = None, today: date | None = None):
         self.values = values or {}
         self.today = today or date.today()
+        self.serial = 0
 
     def known(self, control: Control, target: str) -> str | None:
         return self.values.get((target, control.name), self.values.get(control.name))
@@ -301,18 +313,19 @@ class Filler:
     def valid(self, control: Control, target: str) -> str:
         """A valid value for a visible field of a form sent to `target`."""
         a = control.attrs
+        self.serial += 1
         if (value := self.known(control, target)) is not None:
             pass
         elif control.tag == "select":
             value = next((v for v, _s, disabled in control.options if v and not disabled), control.value)
         elif control.name in self.NAMES:
-            value = self.NAMES[control.name]
+            value = self.NAMES[control.name].format(n=self.serial)
         elif control.type == "date":
             value = a.get("value") or a.get("max") or a.get("min") or self.today.isoformat()
         elif control.type == "password":
             value = self.NEW_PASSWORD
         elif "pattern" in a and (m := re.fullmatch(r"\[0-9\]\{(\d+)\}", a["pattern"])):
-            value = "".join(str((i + 2) % 10) for i in range(int(m.group(1))))
+            value = str(self.serial).rjust(int(m.group(1)), "7")  # digits, new each time
         elif control.type == "number" or a.get("inputmode") in ("numeric", "decimal"):
             value = "1"
         elif control.type == "email":
@@ -441,10 +454,11 @@ class Visit:
 
 class Crawler:
     """Walks a client through its pages as a person with a browser would, from `start`: follows
-    same-site links up to `depth` clicks (at most `per_endpoint` URLs of one endpoint, `max_pages`
-    pages, no downloads), and on each page sends every form and htmx element once per (page
-    endpoint, target endpoint, way of sending: a plain form post or htmx), each time from the page
-    loaded afresh:
+    same-site links and the options of filter forms up to `depth` clicks (at most `per_endpoint`
+    URLs of one endpoint by links and `per_choice` by the options of each select, `max_pages`
+    pages, no downloads),
+    and on each page sends every form and htmx element once per (page endpoint, target endpoint,
+    way of sending: a plain form or htmx), each time from the page loaded afresh:
 
     - for a POST, once for each field that validates, with a wrong value in that field: a 4xx
       with a visible message naming the field, and `stored()` the same before and after;
@@ -454,19 +468,22 @@ class Crawler:
       it replaces. Where a success leads (a redirect, or the page a plain POST answered) is the
       next click.
 
-    `skip(endpoint, view_args)` keeps out what would end the session (logout, one's own account)."""
+    `skip(endpoint, view_args)` keeps out what would end the session (logout, one's own account).
+    `sent` keeps the first request each endpoint accepted (tests/web/test_junk.py starts from it)."""
 
     def __init__(self, app, client, filler: Filler, stored: Callable[[], object],
                  skip: Callable[[str, dict], bool] = lambda endpoint, args: False,
-                 depth: int = 3, per_endpoint: int = 2, max_pages: int = 40):
+                 depth: int = 3, per_endpoint: int = 2, per_choice: int = 4, max_pages: int = 80, wrong: bool = True):
         self.client, self.filler, self.stored, self.skip = client, filler, stored, skip
-        self.depth, self.per_endpoint, self.max_pages = depth, per_endpoint, max_pages
+        self.depth, self.per_endpoint, self.per_choice, self.max_pages = depth, per_endpoint, per_choice, max_pages
+        self.wrong = wrong  # also try a wrong value in each field that validates
         self.adapter = app.url_map.bind("localhost")
         self.outcomes: list[Outcome] = []
         self.visited: list[Visit] = []
         self.untried: list[str] = []  # elements the page no longer offered when their turn came
+        self.sent: dict[str, Request] = {}  # the first request each endpoint accepted, as the page made it
         self._done: set[tuple[str, str, str]] = set()
-        self._queued: dict[str, int] = {}  # visits queued per endpoint
+        self._queued: dict[str, int] = {}  # visits queued per endpoint (links) or endpoint and select
         self._seen: set[str] = set()
 
     # -- routing and fetching
@@ -504,29 +521,53 @@ class Crawler:
         while queue and len(self.visited) < self.max_pages:
             visit = queue.pop(0)
             final, response = visit.load()
-            if response.status_code != 200 or "text/html" not in response.content_type:
+            landed = self.route("GET", final)
+            if response.status_code != 200 or "text/html" not in response.content_type or landed is None or \
+                    (final != visit.url and not visit.replayed and final in {v.url for v in self.visited}):
                 continue
+            if not visit.replayed:  # a redirect (/ → /antrian/): the page is where it landed
+                visit.url, visit.endpoint = final, landed[0]
             self.visited.append(visit)
             page = parse(response.text)
             queue += self._send_all(visit, final, page)
             if visit.depth < self.depth:
                 queue += [v for href in page.links if (v := self._link(visit, final, href))]
+                queue += [v for element in page.elements for name, href in self._choices(element, final)
+                          if (v := self._link(visit, final, href, choice=name))]
 
-    def _link(self, visit: Visit, url: str, href: str) -> Visit | None:
+    def _link(self, visit: Visit, url: str, href: str, choice: str = "") -> Visit | None:
         link = urljoin(url, href.split("#", 1)[0])
         if not href or href.startswith("#") or urlsplit(link).path.endswith(DOWNLOADS):
             return None
         route = self.route("GET", link)
         if route is None or self.skip(*route):
             return None
-        return self._queue(Visit(link, visit.depth + 1, route[0], lambda: self.get(link)))
+        return self._queue(Visit(link, visit.depth + 1, route[0], lambda: self.get(link)), choice)
 
-    def _queue(self, visit: Visit) -> Visit | None:
+    def _choices(self, element: Element, url: str) -> list[tuple[str, str]]:
+        """The pages a filter form (a GET form) shows for each option of its selects, as a person
+        picks them: a tab, a status, an OPD (each is a click, like a link)."""
+        if element.tag != "form" or element.method != "GET" or \
+                urlsplit(urljoin(url, element.action or url)).path.endswith(DOWNLOADS):
+            return []
+        base = request(element, "form", url, "", self.filler, "as rendered")
+        found = []
+        for box in (c for c in element.controls if c.tag == "select" and c.name and not c.disabled):
+            for value, _selected, disabled in box.options:
+                if not disabled and value != box.value:
+                    data = base.data.copy()
+                    data.setlist(box.name, [value])
+                    found.append((box.name, f"{base.url.split('?', 1)[0]}?{urlencode(list(data.items(multi=True)))}"))
+        return found
+
+    def _queue(self, visit: Visit, choice: str = "") -> Visit | None:
+        """`visit`, if it is new and within the bounds (the options of each select have their own)."""
+        key = f"{visit.endpoint} {choice}"
         if visit.url in self._seen or visit.depth > self.depth or \
-                self._queued.get(visit.endpoint, 0) >= self.per_endpoint:
+                self._queued.get(key, 0) >= (self.per_choice if choice else self.per_endpoint):
             return None
         self._seen.add(visit.url)
-        self._queued[visit.endpoint] = self._queued.get(visit.endpoint, 0) + 1
+        self._queued[key] = self._queued.get(key, 0) + 1
         return visit
 
     @staticmethod
@@ -551,7 +592,7 @@ class Crawler:
                         (visit.replayed and any(k[1:] == key[1:] for k in self._done)):
                     continue
                 self._done.add(key)
-                later += self._drive(visit, element, mode, method, endpoint)
+                later += self._drive(visit, element, mode, method, endpoint, key)
         return later
 
     def _fresh(self, visit: Visit, element: Element, mode: str, method: str, endpoint: str):
@@ -570,18 +611,22 @@ class Crawler:
                     similar = similar or candidate
         return url, same or similar
 
-    def _drive(self, visit: Visit, element: Element, mode: str, method: str, endpoint: str) -> list[Visit]:
-        if method != "GET":
+    def _drive(self, visit: Visit, element: Element, mode: str, method: str, endpoint: str,
+               key: tuple[str, str, str]) -> list[Visit]:
+        if method != "GET" and self.wrong:
             self._wrong(visit, element, mode, method, endpoint)
         outcome = None
         for how in ("filled", "as rendered"):
             url, fresh = self._fresh(visit, element, mode, method, endpoint)
-            if fresh is None:
+            if fresh is None:  # an earlier submission took it away (the row was decided): the next page may offer it
+                self._done.discard(key)
                 self.untried.append(f"{visit.endpoint} → {endpoint} [{mode}, {how}] ({element.describe()})")
                 return []
-            response = request(fresh, mode, url, endpoint, self.filler, how).send(self.client)
+            req = request(fresh, mode, url, endpoint, self.filler, how)
+            response = req.send(self.client)
             outcome = self._judge(visit, endpoint, mode, how, fresh, response)
             if response.status_code < 400:
+                self.sent.setdefault(endpoint, req)
                 return self._next(visit, fresh, mode, url, how, endpoint, response)
         self._record(visit, endpoint, mode, "either", outcome.status, outcome.message,
                      "cannot be submitted as rendered: refused filled and as rendered")
@@ -671,3 +716,71 @@ class Crawler:
     @property
     def problems(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.problem]
+
+    @property
+    def missed(self) -> list[str]:
+        """Elements the walk met but could never send (each time, an earlier submission had taken
+        them off the page)."""
+        sent = {(o.page, o.target, o.mode) for o in self.outcomes}
+        return [u for u in self.untried if tuple(re.match(r"(\S+) → (\S+) \[(\w+)", u).groups()) not in sent]
+
+
+# ---- this portal -----------------------------------------------------------------------------
+
+READS = ("nik_view", "export", "subject_report", "subject_export")  # events that record a look, not a change
+
+
+def stored():
+    """Rows per table, the events that record a change, and the sum of worker versions: what a
+    refused submission must leave as it was (a refusal may still show, and log, a full NIK)."""
+    counts = tuple(db.session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
+                   if t.name not in ("event", "audit_head"))
+    changes = db.session.scalar(select(func.count()).select_from(Event).where(Event.action.not_in(READS)))
+    versions = db.session.scalar(select(func.coalesce(func.sum(Worker.version), 0)))
+    db.session.rollback()  # end the read, so the next one sees what requests committed
+    return counts, changes, versions
+
+
+class PortalFiller(Filler):
+    """What only this portal's user knows: their password, a NIK on file, the files they upload."""
+
+    def __init__(self, client, username: str):
+        worker = db.session.scalars(select(Worker).order_by(Worker.id)).first()
+        super().__init__({("auth.login", "username"): username, ("auth.login", "password"): PASSWORD,
+                          "current": PASSWORD, "nik": worker.nik}, today=clock.today())
+        self.client = client
+
+    def file(self, control: Control, target: str) -> tuple[bytes, str]:
+        if target == "queue.sheet_upload":  # the workbook the page offers, with one decision typed in
+            book = load_workbook(io.BytesIO(self.client.get("/antrian/unduh.xlsx").data))
+            sheet = book["Antrian"]
+            sheet.protection.sheet = False
+            sheet.cell(row=2, column=7, value="Setujui")
+            out = io.BytesIO()
+            book.save(out)
+            return out.getvalue(), "keputusan.xlsx"
+        out = io.StringIO()
+        if target == "bpjs.file_upload":  # BPJS's report: an approved name is now a participant
+            approved = db.session.scalars(select(Worker).where(Worker.verification == "approved",
+                                                               Worker.enrolment == "not_enrolled")).first()
+            csv.writer(out).writerows([["NIK", "No KPJ", "Status", "Tanggal Kepesertaan"],
+                                       [approved.nik, "26999999901", "Aktif", "2025-03-01"]])
+        else:  # an OPD's list: one new name
+            kecamatan = db.session.scalars(select(Kecamatan).order_by(Kecamatan.code)).first()
+            csv.writer(out).writerows([["NIK", "Nama"], [nik.compose(kecamatan.code, date(1975, 3, 12), "L", 777),
+                                                         "Nama Dari Berkas"]])
+        db.session.rollback()
+        return out.getvalue().encode(), "daftar.csv"
+
+
+def portal_crawler(app, world, role: str, **options) -> Crawler:
+    """A crawler for `role` (a username of `world`, or "anonymous") on this portal, starting
+    logged out: it logs in through the login form."""
+    client = app.test_client()
+    me = world.users[role].id if role in world.users else None
+
+    def skip(endpoint: str, args: dict) -> bool:
+        """What would end this session or make it someone else's."""
+        return endpoint == "auth.logout" or (role == "anonymous" and endpoint == "auth.login") or \
+            (endpoint.startswith("admin.") and args.get("user_id") == me)
+    return Crawler(app, client, PortalFiller(client, role), stored, skip, **options)
