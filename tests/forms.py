@@ -173,7 +173,8 @@ class _Parser(HTMLParser):
         self.labels_for: dict[str, str] = {}
         self.form: Element | None = None
         self.select: Control | None = None
-        self.option: dict | None = None
+        self.option: dict | None = None  # the <option> being read: its attributes and text
+        self.textarea: Control | None = None
         self.full = False
 
     def handle_decl(self, decl):
@@ -206,9 +207,11 @@ class _Parser(HTMLParser):
             if tag == "select":
                 self.select = control
             if tag == "textarea":
-                self._textarea = control
-        if tag == "option" and self.select is not None:
-            self.option = {"attrs": a, "text": []}
+                self.textarea = control
+        if tag in ("option", "optgroup"):
+            self._end_option()  # </option> may be left out
+            if tag == "option" and self.select is not None:
+                self.option = {"attrs": a, "text": []}
         if tag in VOID:
             return
         classes = set((a.get("class") or "").split())
@@ -230,12 +233,16 @@ class _Parser(HTMLParser):
         if self.option is not None:
             self.option["text"].append(data)
 
-    def handle_endtag(self, tag):
-        if tag == "option" and self.option is not None and self.select is not None:
+    def _end_option(self) -> None:
+        if self.option is not None and self.select is not None:
             a = self.option["attrs"]
             value = a["value"] if "value" in a else " ".join("".join(self.option["text"]).split())
             self.select.options.append((value, "selected" in a, "disabled" in a))
-            self.option = None
+        self.option = None
+
+    def handle_endtag(self, tag):
+        if tag in ("option", "select"):
+            self._end_option()
         if tag == "select":
             self.select = None
         if tag == "form":
@@ -249,8 +256,8 @@ class _Parser(HTMLParser):
                 self.by_id[entry["attrs"]["id"]] = text
             if entry["message"] and text:
                 self.messages.append(text)
-            if entry["tag"] == "textarea":
-                self._textarea.text = "".join(entry["text"]).strip("\n")
+            if entry["tag"] == "textarea" and self.textarea is not None:
+                self.textarea.text = "".join(entry["text"]).strip("\n")
             if entry["tag"] == "label":
                 if entry["attrs"].get("for"):
                     self.labels_for[entry["attrs"]["for"]] = text

@@ -17,7 +17,7 @@ from portal.core.models import Worker
 from portal.web import forms as web_forms
 from portal.web.extensions import db
 from tests.factories import World, every_state
-from tests.forms import Crawler, portal_crawler
+from tests.forms import Crawler, Filler, parse, portal_crawler, request
 
 ROLES = ("anonymous", "admin", "supervisor", "bpjs", "dinsos")
 
@@ -86,3 +86,25 @@ def test_a_form_that_cannot_be_submitted_as_rendered_fails_the_crawl(site, monke
     crawler = crawl_one_page(app, world, "dinsos", page.format(w=worker.id))
     assert {o.target for o in crawler.problems} == refused
     assert {o.target for o in crawler.problems if o.attempt == "either"} == refused  # not one way worked
+
+
+def test_the_parser_reads_a_page_as_a_browser_would():
+    page = parse("""<!doctype html><body hx-headers='{"X-CSRFToken": "t1"}'>
+      <form id="bulk" method="post" action="/a" hx-post="/a"><input type="hidden" name="csrf_token" value="c1">
+        <label for="s">Status</label><select id="s" name="s"><option value="">—<option value="x" selected>X</select>
+        <label>Catatan <textarea name="note">
+isi</textarea></label>
+        <button name="scope" value="one">1</button><button name="scope" value="all">2</button></form>
+      <input type="checkbox" form="bulk" name="pilih" value="7">
+      <input type="checkbox" form="bulk" name="pilih" value="8" disabled>
+      <div hx-headers='{"X-Poll": "1"}'><a href="/b" hx-get="/b">b</a></div>
+      <p class="flash error" role="alert">Ada yang salah.</p><p class="flash info" role="status">Tersimpan.</p>""")
+    bulk, link = page.elements
+    assert [(c.name, c.value, c.label) for c in bulk.controls if c.visible] == [
+        ("s", "x", "Status"), ("note", "isi", "Catatan isi"), ("pilih", "7", ""), ("pilih", "8", "")]
+    assert link.hx == ("GET", "/b") and link.headers == {"X-CSRFToken": "t1", "X-Poll": "1"}
+    assert page.full and page.links == ["/b"] and page.messages == ["Ada yang salah."]
+    sent = request(bulk, "htmx", "http://localhost/p", "queue.bulk_confirm", Filler(), "filled")
+    assert sent.headers["X-CSRFToken"] == "t1" and sent.url == "http://localhost/a"
+    assert sorted(sent.data.items(multi=True)) == [("csrf_token", "c1"), ("note", "isi"), ("pilih", "7"),
+                                                   ("s", "x"), ("scope", "one")]  # the first button, one box
