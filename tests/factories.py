@@ -66,3 +66,43 @@ class World:
 
     def reason(self, code: str) -> RejectReason:
         return self.session.scalar(select(RejectReason).where(RejectReason.code == code))
+
+
+_kpj = itertools.count(26_000_000_001)
+PAIR_BORN = date(1981, 5, 3)  # away from make_worker's 1970 dates: only every_state's pairs share a block
+
+
+def every_state(world: World) -> None:
+    """A portal with something for every action to act on, for tests that walk all of it: in
+    Dinsos and in the OPD first by name (an admin's default queue) names pending, on hold,
+    approved, enrolled, inactive, rejected, and enrolled after the approval was withdrawn; open
+    claims; likely duplicates; an API token; an upload of each of those OPDs waiting to be
+    confirmed or discarded."""
+    from portal.api import tokens
+    from portal.core.models import Claim, ImportBatch
+
+    session = world.session
+    first = session.scalars(select(OPD).order_by(OPD.name)).first().code
+    for opd in dict.fromkeys(("DINSOS", first)):
+        for i in range(8):
+            make_worker(session, world.opd[opd], full_name=f"Menunggu {opd} {i}")
+        make_worker(session, world.opd[opd], verification="on_hold", decision_note="tunggu KK")
+        for i in range(3):
+            make_worker(session, world.opd[opd], verification="approved", full_name=f"Disetujui {opd} {i}")
+        for verification, enrolment in (("approved", "enrolled"), ("approved", "enrolled"), ("approved", "inactive"),
+                                        ("approved", "inactive"), ("rejected", "enrolled")):
+            make_worker(session, world.opd[opd], verification=verification, enrolment=enrolment,
+                        kpj=str(next(_kpj)), enrolled_on=date(2025, 1, 2))
+        make_worker(session, world.opd[opd], verification="rejected", reject_reason=world.reason("PINDAH"))
+        user = "dinsos" if opd == "DINSOS" else "admin"
+        session.add(ImportBatch(opd_id=world.opd[opd].id, user_id=world.users[user].id, file_name="lama.csv",
+                                file_hash=opd.ljust(64, "0"), content=b"NIK,Nama\n1609014507850001,Siti\n"))
+    for i in range(3):
+        held = make_worker(session, world.opd["DINSOS"], full_name=f"Diklaim {i}")
+        session.add(Claim(worker=held, claimant_opd_id=world.opd["KESRA"].id, submitted='{"row": 2}'))
+    for i, name in enumerate(["Ahmad Fauzi", "Siti Aminah", "Muhammad Yusuf", "Rohman Hadi"]):
+        for opd, spelling in (("DINSOS", name), ("KESRA", f"H. {name}")):
+            worker = make_worker(session, world.opd[opd], full_name=spelling)
+            worker.birth_date, worker.sex = PAIR_BORN.replace(day=3 + i), "L"
+    tokens.create(session, world.users["admin"], "Dasbor Bapperida")
+    session.commit()

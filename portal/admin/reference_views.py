@@ -10,6 +10,7 @@ from portal.core.models import OPD, Category, RejectReason
 from portal.core.roles import ADMINS
 from portal.web import unit
 from portal.web.extensions import db
+from portal.web.forms import StaleForm
 from portal.web.guards import roles_required
 
 
@@ -77,7 +78,9 @@ def toggle(kind: str, item_id: int):
     model = {"alasan": RejectReason, "kategori": Category}.get(kind)
     item = db.session.get(model, item_id) if model else None
     form = ActiveForm()
-    if item is None or not form.validate():
-        abort(404 if item is None else 400)
+    if item is None:
+        abort(404)
+    if not form.validate():
+        raise StaleForm()
     active = form.active.data == "1"
     return _apply(lambda: reference.set_active(db.session, current_user, item, active))

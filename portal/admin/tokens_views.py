@@ -12,6 +12,7 @@ from portal.core.models import ApiToken
 from portal.core.roles import ADMINS
 from portal.web import unit
 from portal.web.extensions import db
+from portal.web.forms import StaleForm
 from portal.web.guards import roles_required
 
 
@@ -50,7 +51,7 @@ def revoke_token(token_id: int):
     """Revoke a token: requests carrying it are refused from now on."""
     token = db.session.get(ApiToken, token_id) or abort(404)
     if not RevokeForm().validate():
-        abort(400)
+        raise StaleForm()
     done = unit.commit(lambda: api_tokens.revoke(db.session, current_user, token))
     if not done.ok:
         flash(done.message, "error")

@@ -13,6 +13,7 @@ from portal.core.roles import ADMINS
 from portal.core.states import ROLE_LABELS, ROLES
 from portal.web import unit
 from portal.web.extensions import db
+from portal.web.forms import StaleForm
 from portal.web.guards import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -83,7 +84,7 @@ def reset_password(user_id: int):
     """Give a user a new temporary password; their sessions end."""
     user = _user(user_id)
     if not ToggleForm().validate():
-        abort(400)
+        raise StaleForm()
     method = current_app.config["PASSWORD_HASH_METHOD"]
     return _apply(lambda: accounts.reset_password(db.session, current_user, user, method),
                   _("Kata sandi sementara baru untuk %(u)s: %%(password)s", u=user.username))
@@ -96,7 +97,7 @@ def set_user_active(user_id: int):
     user = _user(user_id)
     form = ActiveForm()
     if not form.validate():
-        abort(400)
+        raise StaleForm()
     active = form.active.data == "1"
     return _apply(lambda: accounts.set_active(db.session, current_user, user, active), _("Tersimpan."))
 
@@ -104,11 +105,12 @@ def set_user_active(user_id: int):
 @bp.post("/pengguna/<int:user_id>/opd")
 @roles_required(*ADMINS)
 def assign_opd(user_id: int):
-    """Assign a verifier to another OPD."""
+    """Assign a verifier to another OPD; an OPD not on the list is 422 naming the field."""
     user = _user(user_id)
     form = AssignForm()
     form.opd.choices = {o.code: o.code for o in _opds()}
     if not form.validate():
-        abort(400)
+        flash(f"{_('OPD untuk %(u)s', u=user.username)}: {form.opd.errors[0]}", "error")
+        return _page(status=422)
     return _apply(lambda: accounts.assign_opd(db.session, current_user, user, _opd(form.opd.data)),
                   _("Tersimpan."))

@@ -1,9 +1,8 @@
 """Forms of the likely-duplicates page: buttons carrying worker ids and the row version seen."""
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField
 from wtforms.validators import InputRequired
 
-from portal.web.forms import VERSION, PortalForm, small_positive
+from portal.web.forms import HiddenInteger, PortalForm, VersionField, small_positive
 
 
 def _worker_id():
@@ -13,12 +12,12 @@ def _worker_id():
 
 class MergeForm(PortalForm):
     """Keep one of a pair; `version` is the dropped worker's row version as shown."""
-    keep = IntegerField(validators=_worker_id())
-    drop = IntegerField(validators=_worker_id())
-    version = IntegerField(validators=VERSION)
+    keep = HiddenInteger(validators=_worker_id())
+    drop = HiddenInteger(validators=_worker_id())
+    version = VersionField()
 
 
 class DismissForm(PortalForm):
     """Two people after all."""
-    first = IntegerField(validators=_worker_id())
-    second = IntegerField(validators=_worker_id())
+    first = HiddenInteger(validators=_worker_id())
+    second = HiddenInteger(validators=_worker_id())

@@ -20,6 +20,7 @@ from portal.intake.forms import ConfirmForm, UploadForm
 from portal.intake.rejected import rejected_rows_xlsx
 from portal.web import downloads, unit
 from portal.web.extensions import db
+from portal.web.forms import StaleForm
 from portal.web.guards import roles_required
 from portal.web.opds import picks_opd
 from portal.web.text import describe
@@ -124,7 +125,7 @@ def confirm(batch_id: int):
     (or the same file) imported already is refused with its date, nothing imported twice."""
     upload_ = _batch(batch_id)
     if not ConfirmForm().validate():
-        abort(400)
+        raise StaleForm()
     done = unit.commit(lambda: staging.commit(db.session, upload_, current_user))
     if not done.ok:
         return _show(_batch(batch_id), done.message, done.status)
@@ -156,7 +157,7 @@ def discard(batch_id: int):
     """Drop an upload that was not imported, and the file it holds."""
     upload_ = _batch(batch_id)
     if not ConfirmForm().validate():
-        abort(400)
+        raise StaleForm()
     done = unit.commit(lambda: staging.discard(db.session, upload_, current_user))
     if not done.ok:
         return _show(_batch(batch_id), done.message, done.status)

@@ -4,11 +4,11 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from portal.core.changes import NOTE_MAX
-from portal.web.forms import VERSION, PortalForm, small_positive
+from portal.web.forms import PortalForm, VersionField, small_positive
 
 
 class DecisionForm(PortalForm):
-    version = IntegerField(validators=VERSION)
+    version = VersionField()
     note = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=NOTE_MAX)])
 
 
@@ -18,7 +18,7 @@ class RejectForm(DecisionForm):
 
 
 class CorrectForm(PortalForm):
-    version = IntegerField(validators=VERSION)
+    version = VersionField()
     full_name = StringField(_l("Nama lengkap"), validators=[DataRequired(), Length(max=120)])
     address = StringField(_l("Alamat"), validators=[Optional(), Length(max=200)])
     desa_code = SelectField(_l("Desa/kelurahan"), validate_choice=True)

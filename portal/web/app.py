@@ -31,6 +31,7 @@ from portal.core.models import User
 from portal.core.states import ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, STATE_LABELS, VERIFICATION_LABELS
 from portal.web import guards, opds
 from portal.web.extensions import db, login
+from portal.web.forms import StaleForm
 from portal.web.htmx import is_htmx
 from portal.web.text import changes, date_id, measure, num, pct, rupiah, when
 
@@ -84,6 +85,7 @@ MESSAGES = {
     429: N_("Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi."),
     500: N_("Terjadi kesalahan di server. Tidak ada data yang berubah; coba lagi."),
 }
+EXPIRED = N_("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman, lalu coba lagi.")
 
 
 class _Id(IntegerConverter):
@@ -117,8 +119,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.tests["can"] = guards.can  # `… | selectattr('0', 'can')` keeps the permitted links
 
     @app.errorhandler(CSRFError)
-    def _csrf(_error_):
-        return _error(400, gettext("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman, lalu coba lagi."))
+    @app.errorhandler(StaleForm)
+    def _expired(_error_):
+        return _error(400, gettext(EXPIRED))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

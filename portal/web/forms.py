@@ -3,7 +3,11 @@ WTForms ships no Indonesian catalogue and a verifier should never read "This fie
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
+from werkzeug.exceptions import BadRequest
+from wtforms import IntegerField
 from wtforms.validators import InputRequired, ValidationError
+from wtforms.widgets import HiddenInput
 
 INDONESIAN = {
     "This field is required.": "Wajib diisi.",
@@ -38,6 +42,10 @@ class _Indonesian:
         return self.gettext(singular if n == 1 else plural)
 
 
+def _hidden(field) -> bool:
+    return isinstance(field.widget, HiddenInput)
+
+
 class PortalForm(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
@@ -45,10 +53,35 @@ class PortalForm(FlaskForm):
                 return _Indonesian()
             return super().get_translations(form)
 
+    def hidden_tag(self, *fields):
+        """The hidden fields (CSRF, row version, ids), then what is wrong with any of them as an
+        alert: nobody can see or correct a hidden field, so its message says what to do instead
+        (reload the page) where a field's own error would otherwise stand."""
+        tag = super().hidden_tag(*fields)
+        shown = [getattr(self, f, None) if isinstance(f, str) else f for f in fields] if fields else list(self)
+        errors = [e for f in shown if f is not None and _hidden(f) for e in f.errors]
+        return tag + Markup("").join(Markup('\n<p class="flash error" role="alert">{}</p>').format(e) for e in errors)
+
+
+def _label(field) -> str:
+    """The label a person sees beside the field; none for a hidden field or one whose label is
+    only WTForms' guess from its name."""
+    text = str(field.label.text)
+    return "" if _hidden(field) or text == field.name.replace("_", " ").title() else text
+
 
 def first_error(form) -> str:
-    """The first problem of an invalid form, to show in its page's message."""
-    return next(iter(form.errors.values()))[0]
+    """The first problem of an invalid form, to show in its page's message; it names the field
+    ("Catatan: Paling banyak 500 karakter.") when the page shows it with a label."""
+    name, errors = next(iter(form.errors.items()))
+    field = form[name] if name in form else None
+    label = _label(field) if field is not None else ""
+    return f"{label}: {errors[0]}" if label else errors[0]
+
+
+class StaleForm(BadRequest):
+    """A button-only or hidden-field form that does not validate: nothing the user typed is wrong,
+    so the answer (400, like a refused CSRF token) says the form expired and to reload the page."""
 
 
 def small_positive(message):
@@ -62,3 +95,20 @@ def small_positive(message):
 
 VERSION = [InputRequired(message=_l("Versi baris tidak ada. Muat ulang halaman.")),
            small_positive(_l("Versi baris tidak sah. Muat ulang halaman."))]
+
+
+class HiddenInteger(IntegerField):
+    """A whole number the page carries for the form (an id, a row version): rendered by
+    `form.hidden_tag()` as <input type="hidden">, still checked as an integer. It shows the value
+    the view holds, so a view that refuses a stale version can hand the page the current one."""
+    widget = HiddenInput()
+
+    def _value(self) -> str:
+        return str(self.data) if self.data is not None else super()._value()
+
+
+class VersionField(HiddenInteger):
+    """The row version the user saw (optimistic locking): hidden, required, a positive integer."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, VERSION if validators is None else validators, **kwargs)

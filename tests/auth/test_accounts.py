@@ -134,6 +134,16 @@ def test_reset_deactivate_and_reassign(client, auth, world, app):
     assert actions == ["user_opd", "user_off", "user_on", "password_reset"]
 
 
+def test_an_unknown_opd_names_the_field_and_a_broken_switch_says_to_reload(client, auth, world):
+    auth.login("admin")
+    target = world.users["dinsos"]
+    r = client.post(f"/admin/pengguna/{target.id}/opd", data={"opd": "TIDAK-ADA"})
+    assert r.status_code == 422 and "OPD untuk dinsos: Pilihan tidak sah." in r.text
+    r = client.post(f"/admin/pengguna/{target.id}/aktif", data={"active": "mungkin"})
+    assert r.status_code == 400 and "Muat ulang halaman" in r.text
+    assert db.session.get(User, target.id).opd.code == "DINSOS" and db.session.get(User, target.id).active
+
+
 def test_admin_cannot_lock_themselves_out(client, auth, world):
     auth.login("admin")
     r = client.post(f"/admin/pengguna/{world.users['admin'].id}/aktif", data={"active": "0"})

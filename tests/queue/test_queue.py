@@ -8,7 +8,7 @@ from portal.core import tallies
 from portal.core.models import Event, RejectReason, Worker
 from portal.web.extensions import db
 from tests.conftest import HTMX
-from tests.forms import form
+from tests.forms import form, parse
 
 
 def tally_of(html: str, label: str) -> str:
@@ -214,14 +214,39 @@ def test_worker_page_and_correction(client, dinsos):
     w = dinsos.worker(full_name="Siti Aminah")
     page = client.get(f"/antrian/{w.id}")
     assert page.status_code == 200 and w.nik in page.text and "Perbaiki data" in page.text
-    r = client.post(f"/antrian/{w.id}/perbaiki", data={"version": 1, "full_name": "Siti Aminah Lubis",
-                                                      "address": "Dusun 2", "desa_code": w.desa_code, "phone": ""})
+    action = f"/antrian/{w.id}/perbaiki"
+    r = client.post(action, data=form(page.text, action, full_name="Siti Aminah Lubis", address="Dusun 2"))
     assert r.status_code == 303 and r.headers["Location"] == f"/antrian/{w.id}"
     page = client.get(r.headers["Location"])
     assert "Siti Aminah Lubis" in page.text and "“Siti Aminah” → “Siti Aminah Lubis”" in page.text
     actions = db.session.scalars(select(Event.action).where(Event.worker_id == w.id).order_by(Event.seq)).all()
     assert actions == ["nik_view", "correct", "nik_view"]  # each view of the page shows the full NIK
     assert "melihat NIK lengkap" not in page.text  # the history lists decisions and changes only
+
+
+def test_correction_form_carries_the_version_and_a_stale_one_offers_the_current(client, dinsos):
+    w = dinsos.worker(full_name="Siti Aminah")
+    action = f"/antrian/{w.id}/perbaiki"
+    seen = form(client.get(f"/antrian/{w.id}").text, action, full_name="Siti Aminah Lubis")
+    assert seen["version"] == "1"  # a hidden input, though the field is an integer
+    w.phone = "0812"  # someone else changes the worker meanwhile (its version goes up)
+    db.session.commit()
+    r = client.post(action, data=seen)
+    assert r.status_code == 409 and "Siti Aminah Lubis" not in db.session.get(Worker, w.id).full_name
+    again = form(r.text, action)
+    assert again["version"] == "2" and again["full_name"] == "Siti Aminah Lubis"  # a resubmit is deliberate
+    assert client.post(action, data=again).status_code == 303
+    assert db.session.get(Worker, w.id).full_name == "Siti Aminah Lubis"
+
+
+def test_correction_without_a_version_says_what_to_do(client, dinsos):
+    w = dinsos.worker()
+    action = f"/antrian/{w.id}/perbaiki"
+    data = form(client.get(f"/antrian/{w.id}").text, action)
+    del data["version"]
+    r = client.post(action, data=data)
+    assert r.status_code == 422 and parse(r.text).messages == ["Versi baris tidak ada. Muat ulang halaman."]
+    assert db.session.get(Worker, w.id).version == 1
 
 
 def test_correction_with_bad_phone_is_422(client, dinsos):
