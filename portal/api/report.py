@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.core import tallies
-from portal.core.measures import COUNT, MEASURES, TARGET_MEASURE, Figures
+from portal.core.measures import COUNT, MEASURES, TARGET_MEASURE, Figures, fraction
 from portal.core.models import Target
 
 
 def figures(f: Figures) -> dict:
-    """Every measure: counts as integers, shares as fractions rounded to 4 decimals (0.2577 = 25,77 %)."""
-    return {m.key: int(getattr(f, m.key)) if m.kind == COUNT else round(getattr(f, m.key), 4) for m in MEASURES}
+    """Every measure: counts as integers, shares as fractions rounded half-up to 4 decimals (0.2577 = 25,77 %)."""
+    return {m.key: int(getattr(f, m.key)) if m.kind == COUNT else fraction(getattr(f, m.key)) for m in MEASURES}
 
 
 def definitions(english: Callable[[str], str]) -> dict:
@@ -42,6 +42,6 @@ def summary(session: Session, now: datetime, english: Callable[[str], str]) -> d
         "as_of": timestamp(now),
         "by_opd": [{"code": opd.code, "name": opd.name, **figures(f)} for opd, f in rows],
         "target_measure": TARGET_MEASURE,
-        "targets": [{"year": t.year, TARGET_MEASURE: round(t.coverage_bp / 10000, 4)} for t in targets],
+        "targets": [{"year": t.year, TARGET_MEASURE: fraction(t.coverage_bp / 10000)} for t in targets],
         "definitions": definitions(english),
     }

@@ -21,6 +21,12 @@ from portal.web.unit import attempt
 
 bp = Blueprint("bpjs", __name__, url_prefix="/bpjs")
 
+
+@bp.app_template_global("active_since")
+def active_since(worker: Worker):
+    """The earliest day a lapse may be dated (the form's min, the rule's floor)."""
+    return enrolment.active_since(db.session, worker)
+
 TEMPLATE = "bpjs/index.html"
 
 

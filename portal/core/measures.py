@@ -13,6 +13,7 @@ inside no coverage. Every numerator is a subset of its denominator, so no covera
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from decimal import ROUND_HALF_UP, Decimal
 
 from portal.core import N_
 
@@ -62,6 +63,12 @@ MEASURES = (
 )
 BY_KEY = {m.key: m for m in MEASURES}
 TARGET_MEASURE = "coverage"  # the RPJMD target and the headline are measured with this one
+
+
+def fraction(share: float, places: int = 4) -> float:
+    """A share as published in data (API, CSV): a fraction rounded half-up to `places` decimals,
+    like every percentage on the pages (1/32 → 0.0313, shown as 3,13 %)."""
+    return float(Decimal(str(share)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def _share(part: int, whole: int) -> float:

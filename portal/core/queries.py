@@ -7,7 +7,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.core import tallies
-from portal.core.models import Event, Worker
+from portal.core.models import Category, Desa, Event, Kecamatan, Worker
 from portal.core.states import VERIFICATION
 
 STATUS_FILTERS = ("pending", "on_hold", "approved", "rejected", "all")
@@ -29,13 +29,39 @@ class Page:
         return (self.number - 1) * self.size + 1 if self.total else 0
 
 
-def matching(opd_id: int, status: str, q: str) -> Select:
+def matching(opd_id: int, status: str, q: str, *, kecamatan: str | None = None, desa: str | None = None,
+             category_id: int | None = None, no_phone: bool = False) -> Select:
     """Workers of one OPD in `status` ('all' for every one) whose name contains or whose NIK
-    starts with `q`."""
+    starts with `q`, in a kecamatan, desa and category when given, without a phone number when
+    `no_phone`."""
     stmt = select(Worker).where(Worker.opd_id == opd_id)
     if status in VERIFICATION:
         stmt = stmt.where(Worker.verification == status)
+    for column, value in ((Worker.kecamatan_code, kecamatan), (Worker.desa_code, desa),
+                          (Worker.category_id, category_id)):
+        if value:
+            stmt = stmt.where(column == value)
+    if no_phone:
+        stmt = stmt.where(func.trim(Worker.phone) == "")
     return _search(stmt, q)
+
+
+QUEUE_SORTS = ("name", "category", "place", "status", "born")
+
+
+def _order(status: str, sort: str, desc: bool) -> list:
+    """The queue's order: by the column asked for (name by default), ties by name and id; with
+    every status and no column asked for, pending names first."""
+    if sort == "name" or sort not in QUEUE_SORTS:
+        keys: list = [Worker.sort_name]
+        if status == "all" and sort not in QUEUE_SORTS:
+            keys.insert(0, case((Worker.verification == "pending", 0), else_=1))
+    else:
+        by: dict[str, list] = {"category": [Category.name], "place": [Kecamatan.name, Desa.name],
+                               "status": [Worker.verification], "born": [Worker.birth_date]}
+        keys = by[sort]
+    keys = [k.desc() if desc else k for k in keys]
+    return keys + [Worker.sort_name, Worker.id]
 
 
 def nik_prefix(q: str):
@@ -55,27 +81,43 @@ def _search(stmt: Select, q: str) -> Select:
     return stmt
 
 
-def queue_total(session: Session, opd_id: int, status: str, q: str) -> int:
-    """How many of an OPD's workers match the queue's filter: from the kept tallies without a
-    search, a count over workers with one."""
-    if q.strip():
-        return session.scalar(select(func.count()).select_from(matching(opd_id, status, q).subquery())) or 0
+def queue_total(session: Session, opd_id: int, status: str, q: str, **where) -> int:
+    """How many of an OPD's workers match the queue's filter: from the kept tallies with only a
+    status, a count over workers otherwise."""
+    if q.strip() or any(where.values()):
+        stmt = matching(opd_id, status, q, **where)
+        return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     figures = tallies.for_opd(session, opd_id)
     return figures.received if status == "all" else getattr(figures, status)
 
 
-def queue_page(session: Session, opd_id: int, status: str, q: str, number: int, size: int) -> Page:
-    """One page of an OPD's queue: pending names first, then by name."""
-    stmt = matching(opd_id, status, q)
-    total = queue_total(session, opd_id, status, q)
+def queue_ids(session: Session, opd_id: int, status: str, q: str, sort: str = "", desc: bool = False,
+              **where) -> list[int]:
+    """The ids of an OPD's queue under its filter, in the queue's order."""
+    stmt = _joined(matching(opd_id, status, q, **where), sort)
+    return list(session.scalars(stmt.with_only_columns(Worker.id).order_by(*_order(status, sort, desc))))
+
+
+def _joined(stmt: Select, sort: str) -> Select:
+    """`stmt` joined to what its sort column needs."""
+    if sort == "category":
+        return stmt.join(Category, Worker.category_id == Category.id)
+    if sort == "place":
+        return stmt.join(Kecamatan, Worker.kecamatan_code == Kecamatan.code).outerjoin(
+            Desa, Worker.desa_code == Desa.code)
+    return stmt
+
+
+def queue_page(session: Session, opd_id: int, status: str, q: str, number: int, size: int, sort: str = "",
+               desc: bool = False, **where) -> Page:
+    """One page of an OPD's queue, in the order asked for (pending names first by default)."""
+    stmt = _joined(matching(opd_id, status, q, **where), sort)
+    total = queue_total(session, opd_id, status, q, **where)
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
-    order: list = [Worker.sort_name, Worker.id]
-    if status == "all":
-        order.insert(0, case((Worker.verification == "pending", 0), else_=1))
     items = session.scalars(stmt.options(joinedload(Worker.category), joinedload(Worker.desa),
                                          joinedload(Worker.kecamatan), joinedload(Worker.reject_reason))
-                            .order_by(*order).offset((number - 1) * size).limit(size)).all()
+                            .order_by(*_order(status, sort, desc)).offset((number - 1) * size).limit(size)).all()
     return Page(list(items), total, number, size)
 
 

@@ -13,12 +13,12 @@ from typing import Iterator
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.core import clock, privacy, queries, tallies
 from portal.core.cells import csv_cell, text_cell
-from portal.core.measures import BY_KEY, SHARE
+from portal.core.measures import BY_KEY, SHARE, fraction
 from portal.core.models import OPD, AuditHead, Category, Desa, Event, Kecamatan, User, Worker
 from portal.core.states import ACTION_LABELS, ENROLMENT_LABELS, VERIFICATION_LABELS
 
@@ -81,14 +81,6 @@ def bpjs_workbook(session: Session, out, opd_id: int | None = None) -> list[int]
 # --- worker lists as CSV ----------------------------------------------------------------------
 WORKER_HEADER = ["No", "NIK", "Nama", "Jenis Kelamin", "Tgl Lahir", "Kategori", "Desa", "Kecamatan", "Alamat",
                  "No HP", "OPD", "Status verifikasi", "Alasan penolakan", "Catatan", "Kepesertaan BPJS", "No KPJ"]
-
-
-def queue_ids(session: Session, opd_id: int, status: str, q: str) -> list[int]:
-    """The ids of an OPD's queue under its filter, in the queue's order (pending first for 'all')."""
-    order: list = [Worker.sort_name, Worker.id]
-    if status == "all":
-        order.insert(0, case((Worker.verification == "pending", 0), else_=1))
-    return list(session.scalars(queries.matching(opd_id, status, q).with_only_columns(Worker.id).order_by(*order)))
 
 
 def list_ids(session: Session, opd_id: int | None, category_id: int | None, kecamatan: str | None,
@@ -165,7 +157,7 @@ def county_csv(session: Session) -> Iterator[str]:
               for k in COUNTY_COLUMNS]
     yield BOM + _line(["Kode OPD", "OPD", *header])
     for code, name, f in [(o.code, o.name, f) for o, f in rows] + [("", "Kabupaten OKU Selatan", total)]:
-        yield _line([code, name, *(f"{getattr(f, k):.4f}" if BY_KEY[k].kind == SHARE else getattr(f, k)
+        yield _line([code, name, *(f"{fraction(getattr(f, k)):.4f}" if BY_KEY[k].kind == SHARE else getattr(f, k)
                                    for k in COUNTY_COLUMNS)])
 
 

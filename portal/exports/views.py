@@ -13,7 +13,7 @@ from portal.core.models import Worker
 from portal.core.roles import ADMINS, DECIDERS, ENROLLERS, WATCHERS
 from portal.core.states import ROLES
 from portal.exports import rules
-from portal.web import downloads
+from portal.web import downloads, queue_filter
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.opds import all_opds, drill, opd_arg, queue_opd
@@ -46,12 +46,11 @@ def bpjs_xlsx():
 
 
 def _queue_scope():
-    """The queue under its current filter (?status=&q=, an admin's ?opd=): OPD, filters, ids."""
-    opd = queue_opd()
-    status = request.args.get("status", "pending")
-    status = status if status in queries.STATUS_FILTERS else "pending"
-    q = request.args.get("q", "")[:50].strip()
-    return opd, {"opd": opd.code, "status": status, "q": q}, rules.queue_ids(db.session, opd.id, status, q)
+    """The queue under its current filter (portal.web.queue_filter, an admin's ?opd=): OPD, filters, ids."""
+    opd, f = queue_opd(), queue_filter.read(request.args)
+    ids = queries.queue_ids(db.session, opd.id, f["status"], f["q"], **queue_filter.order(f), **queue_filter.where(f))
+    return opd, {"opd": opd.code, "status": f["status"], "q": f["q"],
+                 **queue_filter.kept(f, ("hal", "lahir", "hp", "alamat"))}, ids
 
 
 def _list_scope():

@@ -13,11 +13,12 @@ from portal.queue import transitions
 LIMIT = 5000
 
 
-def candidates(session: Session, opd_id: int, ids: list[int] | None, status: str, q: str) -> list[tuple[int, int]]:
+def candidates(session: Session, opd_id: int, ids: list[int] | None, status: str, q: str,
+               **where) -> list[tuple[int, int]]:
     """(id, version) of the approvable workers of one OPD: those in `ids`, or (ids None) every
-    one matching the queue filter."""
+    one matching the queue filter (status, search and `where`: queries.matching's keywords)."""
     if ids is None:
-        stmt = queries.matching(opd_id, status, q)
+        stmt = queries.matching(opd_id, status, q, **where)
     else:
         stmt = select(Worker).where(Worker.opd_id == opd_id, Worker.id.in_(ids))
     stmt = stmt.where(Worker.verification.in_(ALLOWED_FROM["approve"])).order_by(Worker.sort_name, Worker.id)

@@ -9,7 +9,7 @@ from portal.core.roles import DECIDERS
 from portal.queue import bulk, transitions
 from portal.queue.forms import BulkForm
 from portal.queue.views import TEMPLATE, _back, _context, bp
-from portal.web import unit
+from portal.web import queue_filter, unit
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import blocks, is_htmx, page_or_block
@@ -26,7 +26,8 @@ def bulk_confirm():
         return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
     ids = None if form.scope.data == "filter" else bulk.ids(request.form.getlist("pilih"))
     try:
-        items = bulk.candidates(db.session, opd.id, ids, form.status.data, form.q.data)
+        filters = queue_filter.read(request.form)  # the same filter the queue showed
+        items = bulk.candidates(db.session, opd.id, ids, filters["status"], filters["q"], **queue_filter.where(filters))
     except transitions.TransitionError as error:
         return _refuse(opd, describe(error), error.status)
     if not items:

@@ -4,13 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal.core import queries, reference, tallies
-from portal.core.models import OPD, RejectReason, Worker
+from portal.core.models import OPD, Category, Desa, Kecamatan, RejectReason, Tally, Worker
 from portal.core.roles import DECIDERS
 from portal.core.states import VERIFICATION_LABELS
 from portal.queue import transitions
 from portal.queue.forms import DecisionForm, RejectForm
+from portal.web import queue_filter
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import blocks, is_htmx, page_or_block
@@ -32,24 +34,35 @@ def _worker(worker_id: int) -> Worker:
 
 def _filters() -> dict:
     """The queue's filter from the query string (GET) or the form posted with an action."""
-    status = request.values.get("status", "pending")
-    return {"status": status if status in queries.STATUS_FILTERS else "pending",
-            "q": request.values.get("q", "")[:50].strip(),
-            "hal": request.values.get("hal", 1, type=int) or 1}
+    return queue_filter.read(request.values)
 
 
 def _context(opd: OPD, **extra) -> dict:
     filters = _filters()
     page = queries.queue_page(db.session, opd.id, filters["status"], filters["q"], filters["hal"],
-                              current_app.config["QUEUE_PAGE_SIZE"])
+                              current_app.config["QUEUE_PAGE_SIZE"], **queue_filter.order(filters),
+                              **queue_filter.where(filters))
     return dict(opd=opd, page=page, filters=filters, figures=tallies.for_opd(db.session, opd.id),
-                reasons=reference.active_reasons(db.session), opds=all_opds(),
+                reasons=reference.active_reasons(db.session), opds=all_opds(), choices=_choices(opd, filters),
                 **extra)
+
+
+def _choices(opd: OPD, filters: dict) -> dict:
+    """What the filter's lists offer: the kecamatan and categories the OPD's names are in, and the
+    desa of the kecamatan chosen."""
+    kecamatan = db.session.scalars(select(Kecamatan).where(Kecamatan.code.in_(
+        select(Tally.kecamatan_code).where(Tally.opd_id == opd.id, Tally.n > 0))).order_by(Kecamatan.name)).all()
+    categories = db.session.scalars(select(Category).where(Category.id.in_(
+        select(Tally.category_id).where(Tally.opd_id == opd.id, Tally.n > 0))).order_by(Category.name)).all()
+    desa = db.session.scalars(select(Desa).where(Desa.kecamatan_code.in_([k.code for k in kecamatan]))
+                              .order_by(Desa.name)).all()
+    by_kecamatan = {k.code: (k, [d for d in desa if d.kecamatan_code == k.code]) for k in kecamatan}
+    return {"kecamatan": kecamatan, "categories": categories, "desa": by_kecamatan}
 
 
 def _back(opd: OPD):
     """After a full-page (no JavaScript) action: the queue as it was filtered."""
-    args = {k: v for k, v in _filters().items() if v not in ("", 1, "pending")}
+    args = queue_filter.kept(_filters())
     if current_user.role == "admin":
         args["opd"] = opd.code
     return redirect(url_for("queue.index", **args), 303)
@@ -67,7 +80,8 @@ def _decide(worker_id: int, form, apply):
     worker, message, status = attempt(_worker(worker_id), form, apply)
     if is_htmx():
         filters = _filters()
-        total = queries.queue_total(db.session, worker.opd_id, filters["status"], filters["q"])
+        total = queries.queue_total(db.session, worker.opd_id, filters["status"], filters["q"],
+                                    **queue_filter.where(filters))
         body = blocks(TEMPLATE, ["row", "tallies", "total"], w=worker, row_message=message,
                       figures=tallies.for_opd(db.session, worker.opd_id), reasons=reference.active_reasons(db.session),
                       filters=filters, total=total)

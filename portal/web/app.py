@@ -29,7 +29,7 @@ from werkzeug.routing import IntegerConverter
 from portal.core import N_, export_trail, privacy, states
 from portal.core.models import User
 from portal.core.states import ACTION_LABELS, ENROLMENT_LABELS, ROLE_LABELS, STATE_LABELS, VERIFICATION_LABELS
-from portal.web import guards, opds
+from portal.web import guards, opds, queue_filter
 from portal.web.extensions import db, login
 from portal.web.forms import StaleForm
 from portal.web.htmx import is_htmx
@@ -115,7 +115,7 @@ def init_app(app: Flask) -> None:
                                  ACTION_LABELS=ACTION_LABELS, STATE_LABELS=STATE_LABELS,
                                  allowed_actions=states.allowed_actions,
                                  enrolment_actions=states.enrolment_actions, can=guards.can,
-                                 picks_opd=opds.picks_opd, measure=measure)
+                                 picks_opd=opds.picks_opd, measure=measure, queue_kept=queue_filter.kept)
     app.jinja_env.tests["can"] = guards.can  # `… | selectattr('0', 'can')` keeps the permitted links
 
     @app.errorhandler(CSRFError)

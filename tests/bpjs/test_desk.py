@@ -222,3 +222,13 @@ def test_lapse_asks_for_its_date_and_confirmation_and_the_history_counts_from_it
     assert json.loads(event.detail) == {"lapsed_on": stopped.isoformat()}
     states = history.states_at(db.session, stopped - timedelta(days=1))
     assert states[w.id] == ("approved", "enrolled") and history.states_at(db.session, stopped)[w.id][1] == "inactive"
+
+
+def test_the_lapse_forms_earliest_day_is_the_one_the_rule_accepts(client, desk):
+    w = desk.worker(verification="approved", enrolment="enrolled", kpj="26000000006",
+                    enrolled_on=TODAY - timedelta(days=40))
+    enrolment.lapse(db.session, w, desk.users["bpjs"], w.version, on=TODAY - timedelta(days=20), today=TODAY)
+    enrolment.restore(db.session, w, desk.users["bpjs"], w.version)
+    db.session.commit()
+    page = client.get("/bpjs/?tab=enrolled").text
+    assert f'name="lapsed_on" type="date" value="{TODAY.isoformat()}" min="{TODAY.isoformat()}"' in page

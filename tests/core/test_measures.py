@@ -5,7 +5,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.core.measures import BASE, BY_KEY, COUNT, MEASURES, SHARE, TARGET_MEASURE, Figures
+from portal.core.measures import BASE, BY_KEY, COUNT, MEASURES, SHARE, TARGET_MEASURE, Figures, fraction
 
 VERIFICATION = ("pending", "on_hold", "approved", "rejected")
 ENROLMENT = ("not_enrolled", "enrolled", "inactive")
@@ -54,3 +54,8 @@ def test_the_readme_defines_every_measure_as_the_code_does():
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `(\w+)` \| \w+ \| `([^`]+)` \| ", readme, re.M))
     assert rows == {m.key: m.formula for m in MEASURES}
+
+
+def test_data_fractions_round_half_up_like_the_pages():
+    assert fraction(1 / 32) == 0.0313 and fraction(0.00005) == 0.0001 and fraction(0.25774) == 0.2577
+    assert fraction(1.0) == 1.0 and fraction(0.0) == 0.0
