@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.core import N_, queries
-from portal.core.errors import Invalid, NotFound
+from portal.core.errors import Invalid, NotFound, Stale
 from portal.core.models import User, Worker
 from portal.core.states import ALLOWED_FROM
 from portal.queue import transitions
@@ -34,6 +34,29 @@ def approve(session: Session, items: list[tuple[int, int]], actor: User) -> int:
     if any(i not in workers for i, _v in items):
         raise NotFound(N_("Sebagian baris tidak ditemukan."))
     return transitions.approve_many(session, [(workers[i], v) for i, v in items], actor)
+
+
+UNDO_NOTE = "pembatalan persetujuan massal"
+
+
+def undo(session: Session, items: list[tuple[int, int]], actor: User) -> int:
+    """Reopen exactly the rows a bulk approval approved ((id, version after it)), one `reopen`
+    event each, all or none: refused if any of them changed since (a later decision stands)."""
+    workers = {w.id: w for w in session.scalars(select(Worker).where(Worker.id.in_([i for i, _v in items])))}
+    for worker_id, version in sorted(items):
+        w = workers.get(worker_id)
+        if w is None:
+            raise NotFound(N_("Sebagian baris tidak ditemukan."))
+        if w.version != version or w.verification != "approved":
+            raise Stale(N_("Tidak dapat dibatalkan: %(name)s sudah berubah sejak disetujui. Keputusan lain tetap."),
+                        name=w.full_name)
+        transitions.reopen(session, w, actor, version, UNDO_NOTE)
+    return len(items)
+
+
+def approved_versions(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The rows of a bulk approval as it left them: each version one on (the approval's write)."""
+    return [(i, v + 1) for i, v in items]
 
 
 def _small_int(text: str) -> bool:

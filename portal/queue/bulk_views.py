@@ -43,10 +43,36 @@ def bulk_approve():
     form, opd = BulkForm(), queue_opd()
     if not form.validate():
         return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
-    done = unit.commit(lambda: bulk.approve(db.session, bulk.decode(form.items.data), current_user))
+    try:
+        items = bulk.decode(form.items.data)
+    except transitions.TransitionError as error:
+        return _refuse(opd, describe(error), error.status)
+    done = unit.commit(lambda: bulk.approve(db.session, items, current_user))
     if not done.ok:
         return _refuse(opd, done.message, done.status)
     message = _("%(n)s nama disetujui.", n=num(done.value))
+    if is_htmx():  # the message offers to undo exactly this set
+        undo = bulk.encode(bulk.approved_versions(items))
+        return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message, undo=undo))
+    flash(message, "info")
+    return _back(opd)
+
+
+@bp.post("/massal/batal")
+@roles_required(*DECIDERS)
+def bulk_undo():
+    """Reopen exactly the rows of the bulk approval just made (from its confirmation message)."""
+    form, opd = BulkForm(), queue_opd()
+    if not form.validate():
+        return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
+    try:
+        items = bulk.decode(form.items.data)
+    except transitions.TransitionError as error:
+        return _refuse(opd, describe(error), error.status)
+    done = unit.commit(lambda: bulk.undo(db.session, items, current_user))
+    if not done.ok:
+        return _refuse(opd, done.message, done.status)
+    message = _("Persetujuan %(n)s nama dibatalkan; nama itu kembali menunggu.", n=num(done.value))
     if is_htmx():
         return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message))
     flash(message, "info")

@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.core import queries, reference, tallies
+from portal.core import privacy, queries, reference, tallies
 from portal.core.models import OPD, Category, Desa, Kecamatan, RejectReason, Tally, Worker
 from portal.core.roles import DECIDERS
 from portal.core.states import VERIFICATION_LABELS
 from portal.queue import transitions
-from portal.queue.forms import DecisionForm, RejectForm
+from portal.queue.forms import CorrectForm, DecisionForm, RejectForm
 from portal.web import queue_filter
 from portal.web.extensions import db
 from portal.web.guards import roles_required
@@ -75,6 +75,36 @@ def index():
     return page_or_block(TEMPLATE, "results", **_context(queue_opd()))
 
 
+def _desa_choices() -> dict[str, str | dict[str, str]]:
+    """Desa grouped by kecamatan (a select with optgroups), after a 'not known' choice."""
+    rows = db.session.execute(select(Kecamatan.name, Desa.code, Desa.name).join(
+        Desa, Desa.kecamatan_code == Kecamatan.code).order_by(Kecamatan.name, Desa.name)).all()
+    groups: dict[str, str | dict[str, str]] = {"": _("— tidak diketahui —")}
+    for kecamatan, code, name in rows:
+        groups.setdefault(kecamatan, {})[code] = name
+    return groups
+
+
+def _render(worker, form, status=200):
+    nik = privacy.reveal(db.session, current_user, worker, "halaman pekerja")
+    db.session.commit()
+    reasons = dict(db.session.execute(select(RejectReason.code, RejectReason.label)).all())
+    return render_template("queue/worker.html", w=worker, nik=nik, form=form, reasons=reasons,
+                           active_reasons=reference.active_reasons(db.session),
+                           events=queries.history(db.session, worker.id)), status
+
+
+def page(worker, message: str | None = None, status: int = 200):
+    """The worker's page as a decision made on it answers: its message flashed (an error when
+    `status` is one), the correction form as stored."""
+    if message:
+        flash(message, "error" if status >= 400 else "info")
+    form = CorrectForm(obj=worker)
+    form.desa_code.choices = _desa_choices()
+    form.desa_code.data = worker.desa_code or ""
+    return _render(worker, form, status)
+
+
 def _decide(worker_id: int, form, apply):
     """Run one decision; answer the row and the tallies (htmx) or go back to the queue."""
     worker, message, status = attempt(_worker(worker_id), form, apply)
@@ -86,6 +116,12 @@ def _decide(worker_id: int, form, apply):
                       figures=tallies.for_opd(db.session, worker.opd_id), reasons=reference.active_reasons(db.session),
                       filters=filters, total=total)
         return body, status
+    if request.form.get("kembali") == "pekerja":  # decided on the worker's own page: back to it
+        if message:
+            return page(worker, message, status)
+        flash(_("%(name)s: %(state)s.", name=worker.full_name, state=_(VERIFICATION_LABELS[worker.verification])),
+              "info")
+        return redirect(url_for("queue.worker", worker_id=worker.id), 303)
     if message:  # without JavaScript: the queue again, saying what was refused and for whom
         notice = _("%(name)s: %(message)s", name=worker.full_name, message=message)
         return render_template(TEMPLATE, **_context(worker.opd, notice=notice, notice_error=True)), status

@@ -1,39 +1,19 @@
 """One worker: its data, its history, and the correction form."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.core import privacy, queries
-from portal.core.models import Desa, Kecamatan, RejectReason
+from portal.core import privacy
 from portal.core.roles import DECIDERS
 from portal.queue import transitions
 from portal.queue.forms import CorrectForm
-from portal.queue.views import _worker, bp
+from portal.queue.views import _desa_choices, _render, _worker, bp, page
 from portal.web import unit
 from portal.web.extensions import db
 from portal.web.guards import roles_required
 from portal.web.htmx import page_or_block
-
-
-def _desa_choices() -> dict[str, str | dict[str, str]]:
-    """Desa grouped by kecamatan (a select with optgroups), after a 'not known' choice."""
-    rows = db.session.execute(select(Kecamatan.name, Desa.code, Desa.name).join(
-        Desa, Desa.kecamatan_code == Kecamatan.code).order_by(Kecamatan.name, Desa.name)).all()
-    groups: dict[str, str | dict[str, str]] = {"": _("— tidak diketahui —")}
-    for kecamatan, code, name in rows:
-        groups.setdefault(kecamatan, {})[code] = name
-    return groups
-
-
-def _render(worker, form, status=200):
-    nik = privacy.reveal(db.session, current_user, worker, "halaman pekerja")
-    db.session.commit()
-    reasons = dict(db.session.execute(select(RejectReason.code, RejectReason.label)).all())
-    return render_template("queue/worker.html", w=worker, nik=nik, form=form, reasons=reasons,
-                           events=queries.history(db.session, worker.id)), status
 
 
 @bp.post("/<int:worker_id>/nik")
@@ -51,11 +31,7 @@ def nik(worker_id: int):
 @roles_required(*DECIDERS)
 def worker(worker_id: int):
     """A worker's data, its decision history and a form to correct its details."""
-    w = _worker(worker_id)
-    form = CorrectForm(obj=w)
-    form.desa_code.choices = _desa_choices()
-    form.desa_code.data = w.desa_code or ""
-    return _render(w, form)
+    return page(_worker(worker_id))
 
 
 @bp.post("/<int:worker_id>/perbaiki")

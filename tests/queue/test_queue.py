@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from portal.core import tallies
 from portal.core.models import Event, RejectReason, Worker
+from portal.queue import transitions
 from portal.web.extensions import db
 from tests.conftest import HTMX
 from tests.forms import form, parse
@@ -289,3 +290,56 @@ def test_the_shown_total_moves_with_each_decision_and_refusals_name_the_worker(c
     r = client.post(f"/antrian/{other.id}/tolak", data=sent)  # without JavaScript
     assert r.status_code == 422 and "Zaenal Lainnya: Alasan" in r.text
     assert db.session.get(Worker, other.id).verification == "pending"
+
+
+def test_deciding_on_the_worker_page_follows_the_same_rules_and_comes_back_to_it(client, auth, world):
+    w = world.worker("DINSOS", verification="approved", enrolment="enrolled", kpj="26000000007")
+    auth.login("dinsos")
+    page = client.get(f"/antrian/{w.id}").text
+    assert "sudah terdaftar BPJS" in page  # reopening an enrolled name is warned of
+    r = client.post(f"/antrian/{w.id}/buka", data=form(page, f"/antrian/{w.id}/buka"))
+    assert r.status_code == 303 and r.headers["Location"] == f"/antrian/{w.id}"
+    db.session.refresh(w)
+    assert w.verification == "pending"
+    page = client.get(f"/antrian/{w.id}").text
+    lainnya = db.session.scalar(select(RejectReason.id).where(RejectReason.note_required))
+    r = client.post(f"/antrian/{w.id}/tolak", data=form(page, f"/antrian/{w.id}/tolak", reason=str(lainnya)))
+    assert r.status_code == 422 and "wajib disertai catatan" in r.text and "Perbaiki data" in r.text
+    stale = form(page, f"/antrian/{w.id}/setujui")
+    client.post(f"/antrian/{w.id}/tunda", data=form(page, f"/antrian/{w.id}/tunda", note="menunggu KK"))
+    r = client.post(f"/antrian/{w.id}/setujui", data=stale)  # the page's version is old by now
+    assert r.status_code == 409 and db.session.get(Worker, w.id).verification == "on_hold"
+    assert [e.action for e in db.session.scalars(select(Event).where(Event.worker_id == w.id).order_by(Event.seq))
+            if e.action in ("reopen", "reject", "hold", "approve")] == ["reopen", "hold"]
+
+
+def test_a_bulk_approval_can_be_undone_from_its_message_exactly_and_only_if_unchanged(client, auth, world):
+    names = [world.worker("DINSOS", full_name=f"Massal {i}") for i in range(3)]
+    other = world.worker("DINSOS", full_name="Sudah Disetujui", verification="approved")
+    auth.login("dinsos")
+    page = client.get("/antrian/").text
+    sent = {**form(page, "/antrian/massal/konfirmasi"), "scope": "filter"}
+    confirm = client.post("/antrian/massal/konfirmasi", data=sent, headers=HTMX)
+    done = client.post("/antrian/massal", data=form(confirm.text, "/antrian/massal"), headers=HTMX)
+    assert done.status_code == 200 and "3 nama disetujui." in done.text
+    undo = form(done.text, "/antrian/massal/batal")
+    # someone changes one of them in between: the undo is refused whole
+    first = db.session.get(Worker, names[0].id)
+    transitions.reopen(db.session, first, world.users["dinsos"], first.version)
+    db.session.commit()
+    refused = client.post("/antrian/massal/batal", data=undo, headers=HTMX)
+    assert refused.status_code == 409 and "Massal 0 sudah berubah" in refused.text
+    assert {db.session.get(Worker, w.id).verification for w in names[1:]} == {"approved"}
+    # a bulk approval left as it was is undone exactly: that set reopened, one event each
+    fresh = [world.worker("DINSOS", full_name=f"Baru {i}") for i in range(2)]
+    page = client.get("/antrian/").text
+    sent = {**form(page, "/antrian/massal/konfirmasi"), "scope": "selected", "pilih": [str(w.id) for w in fresh]}
+    confirm = client.post("/antrian/massal/konfirmasi", data=sent, headers=HTMX)
+    done = client.post("/antrian/massal", data=form(confirm.text, "/antrian/massal"), headers=HTMX)
+    r = client.post("/antrian/massal/batal", data=form(done.text, "/antrian/massal/batal"), headers=HTMX)
+    assert r.status_code == 200 and "Persetujuan 2 nama dibatalkan" in r.text
+    state = {w.full_name: db.session.get(Worker, w.id).verification for w in names + fresh + [other]}
+    assert state == {"Massal 0": "pending", "Massal 1": "approved", "Massal 2": "approved", "Baru 0": "pending",
+                     "Baru 1": "pending", "Sudah Disetujui": "approved"}
+    undone = db.session.scalars(select(Event).where(Event.note == "pembatalan persetujuan massal")).all()
+    assert sorted(e.worker_id for e in undone) == sorted(w.id for w in fresh)

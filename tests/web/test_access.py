@@ -42,6 +42,7 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "intake.confirm": ("POST", OWN_WORKER),
     "intake.discard": ("POST", OWN_WORKER),
     "queue.bulk_approve": ("POST", DECIDER),
+    "queue.bulk_undo": ("POST", DECIDER),
     "claims.index": ("GET", {**RESOLVER, "dinsos": OK, "kesra": OK}),
     "claims.resolve": ("POST", RESOLVER),
     "duplicates.index": ("GET", RESOLVER),
