@@ -187,3 +187,28 @@ def test_question_mark_opens_the_list_of_shortcuts(pages, live):
     expect(page.locator("#results tbody tr[data-row]").first).to_have_class(re.compile(r"\bcurrent\b"))
     page.locator("#q").press("?")  # typing in the search box is typing, not a shortcut
     expect(help_box).not_to_have_attribute("open", "")
+
+
+def test_a_dozen_rows_fit_at_1280_by_800_and_columns_do_not_jump_after_a_swap(pages, live):
+    page = pages("kesra")
+    rows = page.locator("#results tbody tr[data-row]")
+    expect(rows.nth(11)).to_be_attached()
+
+    def fully_visible() -> int:
+        return page.evaluate("""() => [...document.querySelectorAll('#results tbody tr[data-row]')]
+            .filter(r => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight; }).length""")
+
+    def widths() -> list[float]:
+        return [round(page.locator("table.decide thead th").nth(i).bounding_box()["width"])
+                for i in range(page.locator("table.decide thead th").count())]
+
+    assert fully_visible() >= 12
+    before, height = widths(), rows.first.bounding_box()["height"]
+    first = rows.first.get_attribute("id")
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(page.locator(f"#{first}")).to_have_class(re.compile(r"\bst-approved\b"))
+    assert widths() == before and rows.first.bounding_box()["height"] == height
+    page.keyboard.press("r")  # the reject form opens over the rows below, not inside its row
+    expect(page.locator("tr.current details[data-key=r] select")).to_be_visible()
+    assert fully_visible() >= 12
