@@ -80,5 +80,6 @@ def test_an_invalid_kpj_is_refused_in_the_row(pages, live):
     row.locator("input[name=kpj]").evaluate("el => el.removeAttribute('pattern')")
     row.locator("input[name=kpj]").fill("3123456789")
     row.get_by_role("button", name="Catat terdaftar").click()
-    expect(desk.locator(f"#{row_id} .row-msg")).to_have_text("Nomor KPJ harus 11 angka.")
+    expect(desk.locator(f"#{row_id} .row-msg")).to_have_text("Nomor KPJ harus tepat 11 digit; yang tertulis 10 digit.")
     expect(desk.locator(f"#{row_id} form.enrol-form")).to_be_visible()
+    expect(desk.locator(f"#{row_id} input[name=kpj]")).to_have_value("3123456789")  # to correct, not retype
