@@ -52,6 +52,6 @@ def budget():
     else:
         error, status = next(f"{f.label.text}: {e}" for f in form for e in f.errors), 422
     body = page_or_block("county/budget.html", "scenario", projection=projection, form=form,
-                         result=result, error=error, today=day, first=first,
+                         result=result, error=error, today=day, first=fiscal.first_scenario_day(db.session),
                          horizon=HORIZON, terms=terms)
     return body, status

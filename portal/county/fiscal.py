@@ -55,6 +55,15 @@ def first_day(session: Session) -> date | None:
     return session.scalar(select(func.min(ContributionRate.effective_from)))
 
 
+def first_scenario_day(session: Session) -> date | None:
+    """The earliest day a scenario may start: 1 January of the first year whose every month has a
+    rate (the enrolled are paid from January); None without any rate."""
+    first = first_day(session)
+    if first is None:
+        return None
+    return date(first.year if (first.month, first.day) == (1, 1) else first.year + 1, 1, 1)
+
+
 def rates(session: Session) -> list[ContributionRate]:
     """Every recorded rate, newest effective date first."""
     return list(session.scalars(select(ContributionRate).order_by(ContributionRate.effective_from.desc())))

@@ -2,7 +2,7 @@
 county page against direct counts over workers, the scenario (fragment and page, refusals), and the admin's rate pages."""
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -280,7 +280,7 @@ def test_scenario_defaults_to_the_whole_gap_from_today(client, auth, rated):
     auth.login("bpjs")
     page = client.get("/kabupaten/fiskal").text
     assert re.search(r'<input[^>]*id="n"[^>]*value="3"', page)
-    assert re.search(r'<input[^>]*id="mulai"[^>]*min="2019-12-02"[^>]*value="\d{4}-\d{2}-\d{2}"', page)
+    assert re.search(r'<input[^>]*id="mulai"[^>]*min="2020-01-01"[^>]*value="\d{4}-\d{2}-\d{2}"', page)
     assert "3 pekerja baru" in scenario_block(page)
 
 
@@ -410,3 +410,14 @@ def test_rupiah_filter(app):
     with app.test_request_context():
         assert rupiah(793_094_400) == "Rp\u00a0793.094.400" and rupiah(0) == "Rp\u00a00"
         assert app.jinja_env.filters["rupiah"] is rupiah
+
+
+def test_the_scenario_date_picker_offers_no_day_the_scenario_refuses(client, auth, world):
+    auth.login("supervisor")
+    page = client.get("/kabupaten/fiskal").text
+    first = fiscal.first_scenario_day(db.session)
+    assert first == date(2020, 1, 1)  # the default rate starts 2 December 2019: 2019 is not all priced
+    assert f'min="{first.isoformat()}"' in page
+    before = (first - timedelta(days=1)).isoformat()
+    assert client.get(f"/kabupaten/fiskal?mulai={before}&n=1").status_code == 422
+    assert client.get(f"/kabupaten/fiskal?mulai={first.isoformat()}&n=1").status_code == 200
