@@ -69,10 +69,15 @@ def lapse(session: Session, worker: Worker, actor: User, version: int, note: str
 def active_since(session: Session, worker: Worker) -> date:
     """The day the worker's current enrolment began: its enrolment date, or the day it was last
     restored if later. A lapse cannot be dated before it (the history would reorder them)."""
-    restored = session.scalar(select(func.max(Event.created_at)).where(
-        Event.worker_id == worker.id, Event.action == "restore"))
-    days = [worker.enrolled_on or EARLIEST] + ([clock.local_day(restored)] if restored else [])
-    return max(days)
+    return actives_since(session, [worker])[worker.id]
+
+
+def actives_since(session: Session, workers: list[Worker]) -> dict[int, date]:
+    """`active_since` of many workers (a page of the desk) in one query."""
+    restored = dict(session.execute(select(Event.worker_id, func.max(Event.created_at)).where(
+        Event.worker_id.in_([w.id for w in workers]), Event.action == "restore").group_by(Event.worker_id)).all())
+    return {w.id: max([w.enrolled_on or EARLIEST] + ([clock.local_day(restored[w.id])] if w.id in restored else []))
+            for w in workers}
 
 
 def restore(session: Session, worker: Worker, actor: User, version: int, note: str = "") -> Event:

@@ -180,14 +180,6 @@ def _verdict(line: Line, w: Worker | None, holder: Worker | None, today: date, r
     return "enrol", N_("Akan dicatat terdaftar."), {}
 
 
-def _lapse_day(session: Session, on: date | None, worker: Worker, today: date) -> date:
-    """The file's date for a lapse when it is a possible one (not after today, not before the
-    enrolment), else today: the day the portal learnt of it."""
-    if on is None or on > today or on < enrolment.active_since(session, worker):
-        return today
-    return on
-
-
 def preview(session: Session, data: bytes, filename: str, today: date) -> Preview:
     """Read and classify the report; changes nothing."""
     return classify(session, read_report(data, filename, today), today)
@@ -209,8 +201,9 @@ def apply(session: Session, actor: User, data: bytes, filename: str, today: date
         elif line.verdict == "restore":
             enrolment.restore(session, w, actor, w.version, note=f"berkas BPJS, KPJ {line.kpj}")
         else:
-            enrolment.lapse(session, w, actor, w.version, note="berkas BPJS: non aktif",
-                            on=_lapse_day(session, line.on, w, today), today=today)
+            # the file's date is when participation began, not when it stopped: the lapse is
+            # dated the day the portal learns of it
+            enrolment.lapse(session, w, actor, w.version, note="berkas BPJS: non aktif", on=today, today=today)
     audit.record(session, action="bpjs_file_apply", user_id=actor.id, detail=json.dumps(
         {"file": filename[:200], "sha256": sha256(data), "counts": result.counts}, sort_keys=True))
     return result

@@ -22,11 +22,6 @@ from portal.web.unit import attempt
 bp = Blueprint("bpjs", __name__, url_prefix="/bpjs")
 
 
-@bp.app_template_global("active_since")
-def active_since(worker: Worker):
-    """The earliest day a lapse may be dated (the form's min, the rule's floor)."""
-    return enrolment.active_since(db.session, worker)
-
 TEMPLATE = "bpjs/index.html"
 
 
@@ -51,7 +46,7 @@ def _context(**extra) -> dict:
     return dict(page=page, filters=f, counts=tallies.desk_counts(db.session), opds=opds, tabs=tabs,
                 kecamatan=db.session.scalars(select(Kecamatan).order_by(Kecamatan.name)).all(),
                 categories=db.session.scalars(select(Category).order_by(Category.name)).all(),
-                today=clock.today(), **extra)
+                today=clock.today(), since=enrolment.actives_since(db.session, page.items), **extra)
 
 
 @bp.get("/")
@@ -72,7 +67,8 @@ def _change(worker_id: int, form, apply):
     typed = {"id": worker.id, **request.form} if message else {}
     if is_htmx():
         return blocks(TEMPLATE, ["row", "counts"], w=worker, row_message=message, filters=_filters(),
-                      counts=tallies.desk_counts(db.session), today=clock.today(), typed=typed), status
+                      counts=tallies.desk_counts(db.session), today=clock.today(), typed=typed,
+                      since=enrolment.actives_since(db.session, [worker])), status
     if message:
         notice = _("%(name)s: %(message)s", name=worker.full_name, message=message)
         return render_template(TEMPLATE, **_context(notice=notice, notice_error=True, typed=typed)), status

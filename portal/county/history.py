@@ -3,8 +3,10 @@ No Flask import.
 
 A snapshot row is one OPD's figures at the end of one day in OKU Selatan (WIB). Today's is taken
 from the live tallies (`take`); any past day is rebuilt from the audit trail (`figures_at`,
-`rebuild`), never copied from today: a late or repeated run stores what the trail says (which
-changes only where someone backdates an enrolment, since it counts from its `enrolled_on`).
+`rebuild`), never copied from today: a late or repeated run stores what the trail says. The
+trail says something new about a past day only where someone backdates an enrolment (it counts
+from its `enrolled_on`) or a lapse (from its `lapsed_on`); stored days change with the next
+rebuild of them, which is why the evening job rebuilds the last month (README).
 A claim decided for the claimant moves the worker to that OPD from the day of the decision.
 
 The trail is unwound newest-first from each worker's current state: every verification event

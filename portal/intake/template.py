@@ -26,7 +26,7 @@ EXAMPLE = ["1609xxxxxxxxxxxx", "Siti Aminah", "P", "12-05-1975", "Jl. Merdeka No
 
 def build(session: Session, out) -> list[int]:
     """Write the template to the file object `out`; returns [] (it holds no worker)."""
-    categories = list(session.scalars(select(Category.name).order_by(Category.name)))
+    categories = list(session.scalars(select(Category.name).where(Category.active).order_by(Category.name)))
     kecamatan = list(session.scalars(select(Kecamatan.name).order_by(Kecamatan.name)))
     wb = Workbook(write_only=True)
     ws, example, lists = wb.create_sheet("Daftar pekerja"), wb.create_sheet("Contoh dan petunjuk"), \

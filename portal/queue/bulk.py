@@ -28,12 +28,16 @@ def candidates(session: Session, opd_id: int, ids: list[int] | None, status: str
     return [(i, v) for i, v in rows]
 
 
-def approve(session: Session, items: list[tuple[int, int]], actor: User) -> int:
-    """Approve exactly the confirmed (id, version) rows, all or none."""
+def approve(session: Session, items: list[tuple[int, int]], actor: User) -> tuple[int, list[tuple[int, int]]]:
+    """Approve exactly the confirmed (id, version) rows, all or none. Returns how many, and the
+    rows an undo may reopen: those that were pending, at their version after the approval (a name
+    on hold keeps its approval: reopening would lose what it waited for)."""
     workers = {w.id: w for w in session.scalars(select(Worker).where(Worker.id.in_([i for i, _v in items])))}
     if any(i not in workers for i, _v in items):
         raise NotFound(N_("Sebagian baris tidak ditemukan."))
-    return transitions.approve_many(session, [(workers[i], v) for i, v in items], actor)
+    pending = {i for i, _v in items if workers[i].verification == "pending"}
+    done = transitions.approve_many(session, [(workers[i], v) for i, v in items], actor)
+    return done, [(i, workers[i].version) for i, _v in items if i in pending]
 
 
 UNDO_NOTE = "pembatalan persetujuan massal"
@@ -43,20 +47,14 @@ def undo(session: Session, items: list[tuple[int, int]], actor: User) -> int:
     """Reopen exactly the rows a bulk approval approved ((id, version after it)), one `reopen`
     event each, all or none: refused if any of them changed since (a later decision stands)."""
     workers = {w.id: w for w in session.scalars(select(Worker).where(Worker.id.in_([i for i, _v in items])))}
-    for worker_id, version in sorted(items):
+    for worker_id, version in items:
         w = workers.get(worker_id)
         if w is None:
             raise NotFound(N_("Sebagian baris tidak ditemukan."))
         if w.version != version or w.verification != "approved":
             raise Stale(N_("Tidak dapat dibatalkan: %(name)s sudah berubah sejak disetujui. Keputusan lain tetap."),
                         name=w.full_name)
-        transitions.reopen(session, w, actor, version, UNDO_NOTE)
-    return len(items)
-
-
-def approved_versions(items: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The rows of a bulk approval as it left them: each version one on (the approval's write)."""
-    return [(i, v + 1) for i, v in items]
+    return transitions.reopen_many(session, [(workers[i], v) for i, v in items], actor, UNDO_NOTE)
 
 
 def _small_int(text: str) -> bool:

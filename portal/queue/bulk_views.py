@@ -25,15 +25,15 @@ def bulk_confirm():
     if not form.validate():
         return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
     ids = None if form.scope.data == "filter" else bulk.ids(request.form.getlist("pilih"))
+    filters = queue_filter.read(request.form)  # the same filter the queue showed
     try:
-        filters = queue_filter.read(request.form)  # the same filter the queue showed
         items = bulk.candidates(db.session, opd.id, ids, filters["status"], filters["q"], **queue_filter.where(filters))
     except transitions.TransitionError as error:
         return _refuse(opd, describe(error), error.status)
     if not items:
         return _refuse(opd, _("Tidak ada baris menunggu atau ditunda yang dipilih."), 422)
     form.items.data = bulk.encode(items)
-    return page_or_block("queue/confirm.html", "confirm", form=form, opd=opd, count=len(items))
+    return page_or_block("queue/confirm.html", "confirm", form=form, opd=opd, count=len(items), filters=filters)
 
 
 @bp.post("/massal")
@@ -50,9 +50,13 @@ def bulk_approve():
     done = unit.commit(lambda: bulk.approve(db.session, items, current_user))
     if not done.ok:
         return _refuse(opd, done.message, done.status)
-    message = _("%(n)s nama disetujui.", n=num(done.value))
+    count, undoable = done.value
+    message = _("%(n)s nama disetujui.", n=num(count))
     if is_htmx():  # the message offers to undo exactly this set
-        undo = bulk.encode(bulk.approved_versions(items))
+        if count > len(undoable):
+            message += " " + _("%(n)s di antaranya sebelumnya ditunda; persetujuannya tidak ikut dibatalkan.",
+                               n=num(count - len(undoable)))
+        undo = bulk.encode(undoable) if undoable else None
         return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message, undo=undo))
     flash(message, "info")
     return _back(opd)

@@ -28,10 +28,9 @@ class CorrectForm(PortalForm):
 
 
 class BulkForm(PortalForm):
-    """Bulk approval: the rows ticked, or every row matching the filter."""
+    """Bulk approval: the rows ticked, or every row matching the filter (portal.web.queue_filter
+    reads the filter from the same post)."""
     scope = HiddenField(default="selected")
-    status = HiddenField(default="pending")
-    q = HiddenField(default="")
     opd = HiddenField(default="")
     # "id:version,id:version": exactly the rows the confirmation counted
     items = HiddenField(default="")

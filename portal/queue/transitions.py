@@ -83,25 +83,33 @@ def correct(session: Session, worker: Worker, actor: User, version: int,
 
 
 def approve_many(session: Session, items: list[tuple[Worker, int]], actor: User) -> int:
-    """Approve each (worker, version seen), all or nothing; a refusal names its worker.
+    """Approve each (worker, version seen), all or nothing; a refusal names its worker."""
+    return _many(session, items, actor, "approve", "approved", "")
 
-    Workers are written in id order, the tallies moved once per cell in cell order and the events
-    appended last: the lock order of a single decision, so bulk and single decisions running at
-    the same time cannot deadlock."""
+
+def reopen_many(session: Session, items: list[tuple[Worker, int]], actor: User, note: str) -> int:
+    """Reopen each (worker, version seen) to pending, all or nothing (a bulk approval undone)."""
+    return _many(session, items, actor, "reopen", "pending", clean_note(note))
+
+
+def _many(session: Session, items: list[tuple[Worker, int]], actor: User, action: str, to: str, note: str) -> int:
+    """One decision on many workers. Workers are written in id order, the tallies moved once per
+    cell in cell order and the events appended last: the lock order of a single decision, so bulk
+    and single decisions running at the same time cannot deadlock."""
     items = sorted(items, key=lambda item: item[0].id)
     now, moves, events = utcnow(), [], []
     for worker, version in items:
         try:
-            _guard(session, worker, actor, version, ALLOWED_FROM["approve"])
+            _guard(session, worker, actor, version, ALLOWED_FROM[action])
         except TransitionError as error:
             error.params.setdefault("name", worker.full_name)
             error.message = N_("%(name)s: ") + error.message
             raise
         moves.append(tallies.cell(worker))
-        events.append(dict(action="approve", user_id=actor.id, worker_id=worker.id,
-                           from_state=worker.verification, to_state="approved", reason_code=None,
-                           note="", detail="", created_at=now))
-        worker.verification, worker.reject_reason, worker.decision_note = "approved", None, ""
+        events.append(dict(action=action, user_id=actor.id, worker_id=worker.id,
+                           from_state=worker.verification, to_state=to, reason_code=None,
+                           note=note, detail="", created_at=now))
+        worker.verification, worker.reject_reason, worker.decision_note = to, None, note
         worker.updated_at = now
     try:
         session.flush()

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.core import privacy, queries, reference, tallies
+from portal.core import export_trail, privacy, queries, reference, tallies
 from portal.core.models import OPD, Category, Desa, Kecamatan, RejectReason, Tally, Worker
 from portal.core.roles import DECIDERS
 from portal.core.states import VERIFICATION_LABELS
@@ -71,8 +71,16 @@ def _back(opd: OPD):
 @bp.get("/")
 @roles_required(*DECIDERS)
 def index():
-    """The queue page; for htmx (search, filter, paging) only its results."""
-    return page_or_block(TEMPLATE, "results", **_context(queue_opd()))
+    """The queue page; for htmx (search, filter, paging) only its results. Birth dates beside the
+    masked NIK and the kecamatan give the whole NIK back, so showing them is recorded like an
+    export of those rows."""
+    context = _context(queue_opd())
+    if context["filters"]["lahir"] and context["page"].items:
+        ids = [w.id for w in context["page"].items]
+        export_trail.record(db.session, current_user, "antrian+tgl lahir", queue_filter.kept(context["filters"]),
+                            ids, len(ids))
+        db.session.commit()
+    return page_or_block(TEMPLATE, "results", **context)
 
 
 def _desa_choices() -> dict[str, str | dict[str, str]]:
@@ -99,7 +107,7 @@ def page(worker, message: str | None = None, status: int = 200):
     `status` is one), the correction form as stored."""
     if message:
         flash(message, "error" if status >= 400 else "info")
-    form = CorrectForm(obj=worker)
+    form = CorrectForm(formdata=None, obj=worker)  # as stored now, not the refused post's values
     form.desa_code.choices = _desa_choices()
     form.desa_code.data = worker.desa_code or ""
     return _render(worker, form, status)
@@ -114,7 +122,7 @@ def _decide(worker_id: int, form, apply):
                                     **queue_filter.where(filters))
         body = blocks(TEMPLATE, ["row", "tallies", "total"], w=worker, row_message=message,
                       figures=tallies.for_opd(db.session, worker.opd_id), reasons=reference.active_reasons(db.session),
-                      filters=filters, total=total)
+                      filters=filters, total=total, total_oob=True)
         return body, status
     if request.form.get("kembali") == "pekerja":  # decided on the worker's own page: back to it
         if message:

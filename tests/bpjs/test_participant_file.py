@@ -290,3 +290,12 @@ def test_a_name_that_is_another_persons_is_flagged_with_both_names(world):
     no_names = [[1, rudi.nik, "26000000002", "Aktif", "2025-01-05"]]  # a file without a name column
     header = ["No", "NIK", "No KPJ", "Status", "Tgl Daftar"]
     assert participant_file.preview(db.session, workbook(no_names, header=header), "l.xlsx", TODAY).lines[0].verdict == "enrol"
+
+
+def test_a_lapse_from_the_file_is_dated_the_day_it_came_not_the_participation_start(world):
+    w = world.worker(verification="approved", enrolment="enrolled", kpj="26000000031", enrolled_on=date(2025, 1, 5))
+    rows = [[1, w.nik, w.full_name.upper(), "26000000031", "Non Aktif", "2025-01-05"]]
+    participant_file.apply(db.session, world.users["bpjs"], workbook(rows), "laporan.xlsx", TODAY)
+    db.session.commit()
+    lapse = db.session.scalars(select(Event).where(Event.action == "lapse")).one()
+    assert json.loads(lapse.detail) == {"lapsed_on": TODAY.isoformat()}

@@ -326,12 +326,13 @@ def test_the_template_has_the_headers_lists_and_an_example_and_imports_as_filled
     rules = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in daftar.data_validations.dataValidation}
     assert rules["C2"] == '"L,P"' and rules["G2"].startswith("Pilihan!$B$1") and rules["I2"].startswith("Pilihan!$A$1")
     options = wb["Pilihan"]
-    assert [c.value for c in options["A"] if c.value] == sorted(db.session.scalars(select(Category.name)))
+    assert [c.value for c in options["A"] if c.value] == sorted(db.session.scalars(select(Category.name).where(Category.active)))
     assert [c.value for c in options["B"] if c.value] == sorted(db.session.scalars(select(Kecamatan.name)))
     assert [c.value for c in contoh[2]][:2] == ["1609xxxxxxxxxxxx", "Siti Aminah"]
     sheet = reading.read("templat.xlsx", r.data)  # as uploaded untouched: every header known, no row
     assert set(sheet.columns) >= {"nik", "name", "sex", "birth", "address", "desa", "kecamatan", "phone", "category"}
     assert not [row for row in sheet.rows if row[1]]
+    assert not db.session.scalars(select(Event).where(Event.action == "export")).all()  # no personal data
 
 
 def test_a_filled_template_imports(client, auth, world):

@@ -309,6 +309,8 @@ def test_deciding_on_the_worker_page_follows_the_same_rules_and_comes_back_to_it
     client.post(f"/antrian/{w.id}/tunda", data=form(page, f"/antrian/{w.id}/tunda", note="menunggu KK"))
     r = client.post(f"/antrian/{w.id}/setujui", data=stale)  # the page's version is old by now
     assert r.status_code == 409 and db.session.get(Worker, w.id).verification == "on_hold"
+    current = db.session.get(Worker, w.id).version  # the page that answers corrects the row as it is now
+    assert form(r.text, f"/antrian/{w.id}/perbaiki")["version"] == str(current)
     assert [e.action for e in db.session.scalars(select(Event).where(Event.worker_id == w.id).order_by(Event.seq))
             if e.action in ("reopen", "reject", "hold", "approve")] == ["reopen", "hold"]
 
@@ -343,3 +345,21 @@ def test_a_bulk_approval_can_be_undone_from_its_message_exactly_and_only_if_unch
                      "Baru 1": "pending", "Sudah Disetujui": "approved"}
     undone = db.session.scalars(select(Event).where(Event.note == "pembatalan persetujuan massal")).all()
     assert sorted(e.worker_id for e in undone) == sorted(w.id for w in fresh)
+
+
+def test_an_undo_leaves_names_that_were_on_hold_approved_and_the_list_keeps_its_filter(client, auth, world):
+    waiting = world.worker("DINSOS", full_name="Tunggu KK", verification="on_hold", decision_note="tunggu KK")
+    fresh = world.worker("DINSOS", full_name="Baru Sekali")
+    auth.login("dinsos")
+    page = client.get("/antrian/?status=all&tanpa_hp=1").text
+    sent = {**form(page, "/antrian/massal/konfirmasi"), "scope": "filter"}
+    confirm = client.post("/antrian/massal/konfirmasi", data=sent, headers=HTMX)
+    assert 'name="tanpa_hp" value="1"' in confirm.text and 'name="status" value="all"' in confirm.text
+    done = client.post("/antrian/massal", data=form(confirm.text, "/antrian/massal"), headers=HTMX)
+    assert "2 nama disetujui. 1 di antaranya sebelumnya ditunda" in done.text
+    assert '<span id="count-total">' in done.text  # inside the swapped results, not out of band
+    assert 'id="status"' not in done.text and 'name="status" value="all"' in done.text  # the undo keeps the filter
+    r = client.post("/antrian/massal/batal", data=form(done.text, "/antrian/massal/batal"), headers=HTMX)
+    assert "Persetujuan 1 nama dibatalkan" in r.text and 'name="tanpa_hp" value="1"' in r.text
+    assert (db.session.get(Worker, waiting.id).verification, db.session.get(Worker, fresh.id).verification) == (
+        "approved", "pending")

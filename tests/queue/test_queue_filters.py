@@ -1,12 +1,13 @@
 """The queue as a clerk used to a spreadsheet works it: filters by kecamatan, desa, category and
 "no phone number", combined with search and status and kept in the URL; sortable columns; optional
 columns; the bulk approval and the exports take the same filter."""
+import json
 import re
 
 from sqlalchemy import select
 
-from portal.core import tallies
-from portal.core.models import Category, Desa, Kecamatan, Worker
+from portal.core import export_trail, tallies
+from portal.core.models import Category, Desa, Event, Kecamatan, Worker
 from portal.web.extensions import db
 from tests.forms import form
 
@@ -84,3 +85,14 @@ def test_the_exports_take_the_same_filter(client, auth, world):
     link = re.search(r'href="(/ekspor/antrian\.csv[^"]*)"', page).group(1).replace("&amp;", "&")
     body = client.get(link).text
     assert "budi" in body and "Ani" not in body and "Dedi" not in body
+
+
+def test_showing_birth_dates_is_recorded_like_an_export_of_those_rows(client, auth, world):
+    made, *_ = scene(world)
+    auth.login("dinsos")
+    client.get("/antrian/")
+    assert not db.session.scalars(select(Event).where(Event.action == "export")).all()
+    client.get("/antrian/?lahir=1")
+    event = db.session.scalars(select(Event).where(Event.action == "export")).one()
+    assert '"what": "antrian+tgl lahir"' in event.detail and '"rows": 6' in event.detail
+    assert all(export_trail.in_ranges(json.loads(event.detail)["workers"], w.id) for w in made.values())
