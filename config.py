@@ -26,6 +26,8 @@ class Config:
     # werkzeug's default (scrypt); tests lower the cost to stay fast.
     PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
+    # Sent only where the site is served over HTTPS (production): browsers then refuse plain HTTP.
+    STRICT_TRANSPORT_SECURITY: str | None = None
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
@@ -57,6 +59,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
     @classmethod
     def check(cls) -> None:

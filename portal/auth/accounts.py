@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.core import N_, audit
+from portal.core import N_, audit, name_rule
 from portal.core.errors import Invalid, NotAllowed
 from portal.core.models import OPD, User, utcnow
 from portal.core.roles import ADMINS
@@ -66,7 +66,8 @@ def _audit(session: Session, actor: User, action: str, target: User, **detail) -
 
 def create(session: Session, actor: User, username: str, full_name: str, role: str,
            opd: OPD | None, method: str) -> tuple[User, str]:
-    """A new account with a temporary password (returned once, never stored in clear)."""
+    """A new account with a temporary password (returned once, never stored in clear); its full
+    name passes the rule of every written name (`name_rule.clean`)."""
     _admin(actor)
     username = (username or "").strip().lower()
     if not USERNAME.match(username):
@@ -77,8 +78,11 @@ def create(session: Session, actor: User, username: str, full_name: str, role: s
         raise Invalid(N_("Peran tidak dikenal."))
     if (role == "verifier") != (opd is not None):
         raise Invalid(N_("Verifikator wajib punya OPD; peran lain tanpa OPD."))
+    full_name, problem = name_rule.clean(full_name)
+    if problem is not None:  # the rule every written name passes (an empty full name is allowed)
+        raise Invalid(problem.message, **problem.params)
     password = temporary_password()
-    user = User(username=username, full_name=(full_name or "").strip()[:120], role=role, opd=opd,
+    user = User(username=username, full_name=full_name[:120], role=role, opd=opd,
                 must_change_password=True)
     user.set_password(password, method)
     session.add(user)

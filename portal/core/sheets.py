@@ -6,6 +6,7 @@ carrying one Indonesian `Problem`; no exception from a malformed file escapes. C
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -165,10 +166,15 @@ def _rows(rows: Iterable[Sequence[Any]], damaged) -> Iterator[tuple]:
         raise damaged() from None
 
 
+BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
 def decode(content: bytes) -> str:
-    """A CSV's text: UTF-8 after a BOM, else UTF-8, else Windows-1252 (what Excel saves as "CSV")."""
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="replace")
+    """A CSV's text: after a BOM, UTF-8 or UTF-16 (little or big endian: Excel's "Unicode Text"),
+    else UTF-8, else Windows-1252 (what Excel saves as "CSV")."""
+    for bom, encoding in BOMS:
+        if content.startswith(bom):
+            return content[len(bom):].decode(encoding, errors="replace")
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
@@ -190,10 +196,10 @@ def delimiter(text: str) -> str:
 
 
 def _csv(content: bytes) -> Iterator[tuple]:
-    if b"\x00" in content:
+    text = decode(content)
+    if "\x00" in text:  # looked for once decoded: every other byte of UTF-16 text is a zero
         raise refuse("file_corrupt", N_("Berkas CSV ini rusak (memuat karakter NUL). Simpan ulang dari Excel "
                                         "sebagai CSV, lalu unggah lagi."))
-    text = decode(content)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     yield from _rows(reader, lambda: refuse("file_corrupt", N_("Berkas CSV tidak dapat dibaca (tanda kutip "
                                                                "tidak berpasangan?).")))

@@ -2,7 +2,9 @@
 rules and OKU Selatan's seeded kecamatan, desa and categories. Checks that need the other rows
 or the stored workers (duplicates, claims) are in `portal.intake.checks`.
 
-Names are kept as typed (titles such as "H." or "Hj." included); only whitespace is tidied.
+Names are kept as typed (titles such as "H." or "Hj." included); only whitespace is tidied and
+letters composed (NFC), and a name the shared rule refuses (`portal.core.name_rule`: invisible
+or control characters, stacked marks, a formula) is an error of its row.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.core import N_, nik
+from portal.core import N_, name_rule, nik
 from portal.core.cells import key
 from portal.core.errors import Problem
 from portal.core.models import OPD, Category, Desa, Kecamatan
@@ -90,11 +92,11 @@ def evaluate(number: int, cells: tuple, columns: dict[str, int], ref: Reference,
     sex_typed, problem_sex = sex(get("sex"), get("sex_l"), get("sex_p"))
     verdict = nik.validate(get("nik"), today, birth_date=born, sex=sex_typed)
     problems = [*verdict.problems, *filter(None, (problem_birth, problem_sex))]
-    name = typed.get("name", "")
+    name, problem_name = name_rule.clean(typed.get("name", ""))
     if not name:
         problems.append(Problem("name_missing", N_("Nama kosong.")))
-    elif name[0] in "=+@-":
-        problems.append(Problem("name_formula", N_("Nama tidak boleh diawali “%(c)s”."), {"c": name[0]}))
+    elif problem_name is not None:  # invisible or control characters, stacked marks, a formula
+        problems.append(problem_name)
     elif not LETTER.search(name):
         problems.append(Problem("name_letters", N_("Nama “%(v)s” tidak berisi huruf."), {"v": name[:30]}))
     elif len(name) > NAME_MAX:

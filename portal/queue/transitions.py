@@ -11,7 +11,7 @@ import json
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.core import N_, audit, tallies
+from portal.core import N_, audit, name_rule, tallies
 from portal.core.changes import clean_note, record_change, stale
 from portal.core.errors import Invalid, NotAllowed, NotFound, Stale, TransitionError, WrongState
 from portal.core.models import Desa, Event, RejectReason, User, Worker, utcnow
@@ -56,14 +56,19 @@ def reopen(session: Session, worker: Worker, actor: User, version: int, note: st
 
 def correct(session: Session, worker: Worker, actor: User, version: int,
             changes: dict[str, str]) -> Event:
-    """Fix name, address, desa or phone in any state; the Event keeps old and new values."""
+    """Fix name, address, desa or phone in any state; the Event keeps old and new values. The name
+    passes the rule every written name passes (`name_rule.clean`), and is stored as it returns it."""
     _guard(session, worker, actor, version, None)
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
         raise Invalid(N_("Kolom ini tidak dapat diperbaiki: %(fields)s."), fields=", ".join(sorted(unknown)))
     cleaned: dict[str, str | None] = {k: (v or "").strip() for k, v in changes.items()}
-    if "full_name" in cleaned and not cleaned["full_name"]:
-        raise Invalid(N_("Nama tidak boleh kosong."))
+    if "full_name" in cleaned:
+        cleaned["full_name"], problem = name_rule.clean(cleaned["full_name"])
+        if not cleaned["full_name"]:
+            raise Invalid(N_("Nama tidak boleh kosong."))
+        if problem is not None:  # the rule the import applies: nothing it refuses gets in here
+            raise Invalid(problem.message, **problem.params)
     if cleaned.get("desa_code"):
         desa = session.get(Desa, cleaned["desa_code"])
         if desa is None:

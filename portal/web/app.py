@@ -37,6 +37,10 @@ from portal.web.text import changes, date_id, measure, num, pct, rupiah, when
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+# The portal uses none of these; a script that got in could not use them either.
+PERMISSIONS = ("accelerometer=(), autoplay=(), bluetooth=(), camera=(), display-capture=(), geolocation=(), "
+               "gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=(), "
+               "xr-spatial-tracking=()")
 
 
 def locale() -> str:
@@ -146,9 +150,15 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS)
+        if app.config["STRICT_TRANSPORT_SECURITY"]:
+            response.headers.setdefault("Strict-Transport-Security", app.config["STRICT_TRANSPORT_SECURITY"])
         response.vary.add("HX-Request")  # every page may answer htmx with a fragment
-        if current_user.is_authenticated and "Cache-Control" not in response.headers:
-            # Names and NIKs must not stay in a shared office PC's cache after logout.
+        if "Cache-Control" not in response.headers and (current_user.is_authenticated
+                                                        or response.mimetype == "text/html"):
+            # Names and NIKs must not stay in a shared office PC's cache after logout, nor a page
+            # with a CSRF token (the login form) come back from the back button. Pages that say
+            # otherwise (/publik) and static files, which set their own, keep theirs.
             response.headers["Cache-Control"] = "no-store"
         _log_request(response)
         return response

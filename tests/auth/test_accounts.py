@@ -115,6 +115,23 @@ def test_create_user_refusals(client, auth, world, data, message):
     assert r.status_code == 422 and message in r.text
 
 
+@pytest.mark.parametrize("full_name, message", [
+    ("Staf\u200bBapperida", "Nama memuat karakter tak terlihat (U+200B)"),
+    ("Staf \u2067Bapperida", "Nama memuat karakter pengatur arah teks (U+2067)"),
+    ("=cmd|' /C calc'!A0", "Nama tidak boleh diawali “=”."),
+])
+def test_an_account_full_name_passes_the_name_rule(client, auth, world, full_name, message):
+    auth.login("admin")
+    r = client.post("/admin/pengguna", data={"username": "bapperida1", "full_name": full_name,
+                                             "role": "supervisor", "opd": ""})
+    assert r.status_code == 422 and message in r.text
+    assert db.session.scalar(select(User).where(User.username == "bapperida1")) is None
+    r = client.post("/admin/pengguna", data={"username": "bapperida1", "full_name": " Staf  Bapperida\u0301 ",
+                                             "role": "supervisor", "opd": ""})
+    assert r.status_code == 200
+    assert db.session.scalar(select(User.full_name).where(User.username == "bapperida1")) == "Staf Bapperid\u00e1"
+
+
 def test_reset_deactivate_and_reassign(client, auth, world, app):
     dinsos = app.test_client()
     dinsos.post("/masuk", data={"username": "dinsos", "password": PASSWORD})

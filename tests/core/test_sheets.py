@@ -189,6 +189,24 @@ def test_decode():
     assert sheets.decode("\ufeffNama\n".encode()) == "Nama\n"
     assert sheets.decode("Ma\u2019rifah".encode()) == "Ma\u2019rifah"
     assert sheets.decode("Ma\u2019rifah é".encode("cp1252")) == "Ma\u2019rifah é"
+    assert sheets.decode("\ufeffNama\tMa\u2019rifah\n".encode("utf-16-le")) == "Nama\tMa\u2019rifah\n"
+    assert sheets.decode("\ufeffNama\tMa\u2019rifah\n".encode("utf-16-be")) == "Nama\tMa\u2019rifah\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_csv_with_its_bom_is_read(encoding):
+    """Excel's "Unicode Text" (.txt) and some exports are UTF-16: every other byte is a zero, which
+    is no reason to call the file corrupt once it is decoded."""
+    content = "\ufeffNIK\tNama\n1609014507850001\tSiti Ma\u2019rifah\n".encode(encoding)
+    for name in ("daftar.csv", "daftar.txt"):
+        assert read(content, name) == [("", [("NIK", "Nama"), ("1609014507850001", "Siti Ma\u2019rifah")])]
+
+
+def test_utf16_without_a_bom_and_a_nul_in_the_text_are_still_refused():
+    refused = refusal("NIK,Nama\n".encode("utf-16-le"), "a.csv")  # no BOM: which byte order is a guess
+    assert refused.problem.code == "file_corrupt" and "karakter NUL" in str(refused)
+    refused = refusal("\ufeffNIK,Nama\n\x00".encode("utf-16-le"), "a.csv")
+    assert refused.problem.code == "file_corrupt" and "karakter NUL" in str(refused)
 
 
 @pytest.mark.parametrize("text, expected", [

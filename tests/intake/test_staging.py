@@ -265,6 +265,47 @@ def test_a_name_that_a_spreadsheet_would_run_is_refused(world):
     assert verdicts(result) == {2: ("error", {"name_formula"})}
 
 
+def test_names_with_hidden_characters_are_refused_with_their_reason_and_the_others_import(world):
+    rows = [HEADER,
+            ["1609014507850001", "Siti\u200bAminah", "Muara Dua", "", "PEKSOS"],
+            ["1609011203850002", "Ahmad\u202eharsiN", "Muara Dua", "", "PEKSOS"],
+            ["1609021506800004", "\ufeffRahmat", "Muara Dua", "", "PEKSOS"],
+            ["1609022506800005", "Sukri\u0301\u0302\u0303", "Muara Dua", "", "PEKSOS"],
+            ["1609013001850006", "@Budi", "Muara Dua", "", "PEKSOS"],
+            ["1609014102850007", "Rene\u0301 Santoso", "Muara Dua", "", "PEKSOS"],
+            ["1609011503850008", "Hj. Siti Ma\u2019rifah", "Muara Dua", "", "PEKSOS"]]
+    actor = world.users["dinsos"]
+    result, batch = staging.stage(db.session, world.opd["DINSOS"], actor, "daftar.csv", messy.csv_bytes(rows), TODAY)
+    assert verdicts(result) == {2: ("error", {"name_invisible"}), 3: ("error", {"name_bidi"}),
+                                4: ("error", {"name_invisible"}), 5: ("error", {"name_marks"}),
+                                6: ("error", {"name_formula"}), 7: ("ok", set()), 8: ("ok", set())}
+    said = {r.number: r.problems[0].text() for r in result.rows if r.problems}
+    assert said[2].startswith("Nama memuat karakter tak terlihat (U+200B)")
+    assert said[3].startswith("Nama memuat karakter pengatur arah teks (U+202E)")
+    assert said[4].startswith("Nama memuat karakter tak terlihat (U+FEFF)")
+    assert said[5].startswith("Nama memuat lebih dari 2 tanda diakritik pada satu huruf (U+0303)")
+    assert said[6] == "Nama tidak boleh diawali “@”."
+    assert result.rows[5].worker["full_name"] == "Ren\u00e9 Santoso"  # stored composed (NFC)
+    staging.commit(db.session, batch, actor, TODAY)
+    stored = db.session.scalars(select(Worker.full_name).where(Worker.import_batch_id == batch.id)).all()
+    assert sorted(stored) == ["Hj. Siti Ma\u2019rifah", "Ren\u00e9 Santoso"]
+    book = openpyxl.load_workbook(io.BytesIO(rejected.rejected_rows_xlsx(result.sheet, result.rows))).active
+    assert [(r[-1], r[-2].split(" (")[0]) for r in book.iter_rows(min_row=2, values_only=True)] == [
+        (2, "Nama memuat karakter tak terlihat"), (3, "Nama memuat karakter pengatur arah teks"),
+        (4, "Nama memuat karakter tak terlihat"), (5, "Nama memuat lebih dari 2 tanda diakritik pada satu huruf"),
+        (6, "Nama tidak boleh diawali “@”.")]  # each row to fix, with its own number and reason
+
+
+def test_a_utf16_list_imports(world):
+    rows = [HEADER, ["1609014507850001", "Siti Ma\u2019rifah", "Muara Dua", "", "PEKSOS"],
+            ["1609011203850002", "Ren\u00e9", "Muara Dua", "", "PEKSOS"]]
+    for encoding in ("utf-16-le", "utf-16-be"):  # Excel's "Unicode Text": tab-separated, with a BOM
+        content = "\ufeff".encode(encoding) + messy.csv_bytes(rows, "\t", encoding)
+        result = run(world, content, "daftar.txt")
+        assert result.refusal is None and verdicts(result) == {2: ("ok", set()), 3: ("ok", set())}
+        assert result.rows[0].worker["full_name"] == "Siti Ma\u2019rifah"
+
+
 def test_a_formula_in_a_cell_comes_back_as_text(world):
     result = run(world, messy.csv_bytes([HEADER, ["123", "=HYPERLINK(\"http://x\")", "", "", ""]]), "f.csv")
     sheet = openpyxl.load_workbook(io.BytesIO(rejected.rejected_rows_xlsx(result.sheet, result.rows))).active

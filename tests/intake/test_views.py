@@ -348,3 +348,16 @@ def test_a_filled_template_imports(client, auth, world):
     wb.save(out)
     html = client.get(f"/impor/{staged(client, out.getvalue())}").text
     assert statuses_on_page(html) == {2: "ok"}
+
+
+def test_a_utf16_list_with_a_hidden_character_in_one_name_previews_and_imports_the_rest(client, auth, world):
+    text = ("\ufeffNIK\tNama\tKecamatan\tKategori\r\n1609014507850001\tSiti\u200bAminah\tMuara Dua\tPEKSOS\r\n"
+            "1609011203850002\tRen\u00e9 Santoso\tMuara Dua\tPEKSOS\r\n")
+    auth.login("dinsos")
+    batch_id = staged(client, text.encode("utf-16-le"), "daftar.txt")  # Excel's "Unicode Text"
+    page = client.get(f"/impor/{batch_id}")
+    assert statuses_on_page(page.text) == {2: "error", 3: "ok"}
+    row = re.search(r'<tr id="baris-2">.*?</tr>', page.text, re.S).group(0)
+    assert "Nama memuat karakter tak terlihat (U+200B)" in row
+    assert client.post(f"/impor/{batch_id}/konfirmasi").status_code == 303
+    assert db.session.scalars(select(Worker.full_name)).all() == ["Ren\u00e9 Santoso"]

@@ -250,6 +250,34 @@ def test_correction_without_a_version_says_what_to_do(client, dinsos):
     assert db.session.get(Worker, w.id).version == 1
 
 
+@pytest.mark.parametrize("typed, says", [
+    ("Siti\u200bAminah", "Nama memuat karakter tak terlihat (U+200B)"),
+    ("Siti \u202eharsiN", "Nama memuat karakter pengatur arah teks (U+202E)"),
+    ("\ufeffSiti Aminah", "Nama memuat karakter tak terlihat (U+FEFF)"),
+    ("Siti\u0301\u0302\u0303 Aminah", "Nama memuat lebih dari 2 tanda diakritik pada satu huruf (U+0303)"),
+    ("=HYPERLINK(\"http://x\")", "Nama tidak boleh diawali “=”."),
+    ("+62 Siti", "Nama tidak boleh diawali “+”."),
+    ("@Siti", "Nama tidak boleh diawali “@”."),
+    ("-Siti", "Nama tidak boleh diawali “-”."),
+])
+def test_a_correction_to_a_name_the_import_would_refuse_is_422_and_changes_nothing(client, dinsos, typed, says):
+    w = dinsos.worker(full_name="Siti Aminah")
+    action = f"/antrian/{w.id}/perbaiki"
+    r = client.post(action, data=form(client.get(f"/antrian/{w.id}").text, action, full_name=typed))
+    assert r.status_code == 422
+    assert any(m.startswith(says) for m in parse(r.text).messages), parse(r.text).messages
+    stored = db.session.get(Worker, w.id)
+    assert (stored.full_name, stored.version) == ("Siti Aminah", 1)
+    assert db.session.scalar(select(func.count()).select_from(Event).where(Event.action == "correct")) == 0
+
+
+def test_a_corrected_name_is_stored_composed(client, dinsos):
+    w = dinsos.worker(full_name="Rene Santoso")
+    action = f"/antrian/{w.id}/perbaiki"
+    r = client.post(action, data=form(client.get(f"/antrian/{w.id}").text, action, full_name=" Rene\u0301  Santoso"))
+    assert r.status_code == 303 and db.session.get(Worker, w.id).full_name == "Ren\u00e9 Santoso"
+
+
 def test_correction_with_bad_phone_is_422(client, dinsos):
     w = dinsos.worker()
     r = client.post(f"/antrian/{w.id}/perbaiki", data={"version": 1, "full_name": "X", "desa_code": "",

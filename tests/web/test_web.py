@@ -156,7 +156,6 @@ def test_login_starts_a_fresh_session(client, auth):
 
 def test_pages_with_personal_data_are_not_cached(client, auth, world):
     world.worker()
-    assert "no-store" not in client.get("/masuk").headers.get("Cache-Control", "")
     auth.login("dinsos")
     assert client.get("/antrian/").headers["Cache-Control"] == "no-store"
     assert '"historyCacheSize": 0' in client.get("/antrian/").text  # nor in htmx's history cache
@@ -192,3 +191,76 @@ def test_percentages_round_half_up(app, share, shown):
     from portal.web.text import pct
     with app.test_request_context():
         assert pct(share) == shown
+
+
+@pytest.fixture
+def app_as(tmp_path):
+    """An app built from a configuration class of config.py as its environment would pick it
+    (PORTAL_ENV), on a database of its own."""
+    import logging
+
+    from portal import create_app
+    from portal.web.extensions import db
+    made = []
+
+    def build(config_class):
+        config = type(config_class.__name__, (config_class,), {
+            "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'env.db'}"})
+        app = create_app(config)
+        with app.app_context():
+            db.create_all()
+        made.append(app)
+        return app
+    yield build
+    logging.getLogger("portal.request").handlers.clear()  # a production app logs to stderr
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+HTML_PAGES = ("/masuk", "/tidak-ada", "/sandi")  # the login page, an error page, a redirect to login
+
+
+@pytest.mark.parametrize("env, hsts", [("production", HSTS), ("development", None)])
+def test_strict_transport_security_in_production_only(app_as, env, hsts):
+    from config import CONFIGS
+    client = app_as(CONFIGS[env]).test_client()
+    for url in (*HTML_PAGES, "/static/css/portal.css", "/publik"):
+        r = client.get(url)
+        r.close()
+        assert r.headers.get("Strict-Transport-Security") == hsts, url
+
+
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_permissions_policy_turns_off_every_device_and_payment(app_as, env):
+    from config import CONFIGS
+    client = app_as(CONFIGS[env]).test_client()
+    for url in (*HTML_PAGES, "/static/css/portal.css", "/publik"):
+        r = client.get(url)
+        r.close()
+        policy = dict(item.strip().split("=", 1) for item in r.headers["Permissions-Policy"].split(","))
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "hid"):
+            assert policy[feature] == "()", (url, feature)
+
+
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_html_pages_are_not_stored_and_public_and_static_keep_their_caching(app_as, env):
+    from config import CONFIGS
+    app = app_as(CONFIGS[env])
+    for url in HTML_PAGES:
+        r = app.test_client().get(url)
+        assert r.mimetype == "text/html" and r.headers["Cache-Control"] == "no-store", url
+    assert app.test_client().get("/publik").headers["Cache-Control"] == "public, max-age=300"
+    static = app.test_client().get("/static/css/portal.css")
+    static.close()
+    assert static.headers["Cache-Control"] == "no-cache" and static.headers["ETag"]  # Flask's own: revalidate
+
+
+def test_every_page_of_a_logged_in_user_and_the_api_stay_no_store(client, auth, world):
+    world.worker()
+    auth.login("dinsos")
+    for url in ("/antrian/", "/antrian/unduh.xlsx", "/impor"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
+    anonymous = client.application.test_client().get("/api/summary")
+    assert anonymous.status_code == 401 and anonymous.headers["Cache-Control"] == "no-store"  # the API's own
