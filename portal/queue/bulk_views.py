@@ -36,51 +36,55 @@ def bulk_confirm():
     return page_or_block("queue/confirm.html", "confirm", form=form, opd=opd, count=len(items), filters=filters)
 
 
-@bp.post("/massal")
-@roles_required(*DECIDERS)
-def bulk_approve():
-    """Approve exactly the confirmed rows, all or none."""
+def _on_confirmed(change):
+    """Run `change(items)` on the (id, version) rows a confirmed form carries, as one unit of
+    work: (opd, its value) when it went through, else (opd, the refusal to answer with)."""
     form, opd = BulkForm(), queue_opd()
     if not form.validate():
-        return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
+        return opd, None, _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
     try:
         items = bulk.decode(form.items.data)
     except transitions.TransitionError as error:
-        return _refuse(opd, describe(error), error.status)
-    done = unit.commit(lambda: bulk.approve(db.session, items, current_user))
+        return opd, None, _refuse(opd, describe(error), error.status)
+    done = unit.commit(lambda: change(items))
     if not done.ok:
-        return _refuse(opd, done.message, done.status)
-    count, undoable = done.value
-    message = _("%(n)s nama disetujui.", n=num(count))
-    if is_htmx():  # the message offers to undo exactly this set
-        if count > len(undoable):
-            message += " " + _("%(n)s di antaranya sebelumnya ditunda; persetujuannya tidak ikut dibatalkan.",
-                               n=num(count - len(undoable)))
-        undo = bulk.encode(undoable) if undoable else None
-        return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message, undo=undo))
+        return opd, None, _refuse(opd, done.message, done.status)
+    return opd, done.value, None
+
+
+def _answer(opd, message: str, **extra):
+    """The list again with `message`: in place for htmx, else flashed after a redirect."""
+    if is_htmx():
+        return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message, **extra))
     flash(message, "info")
     return _back(opd)
+
+
+@bp.post("/massal")
+@roles_required(*DECIDERS)
+def bulk_approve():
+    """Approve exactly the confirmed rows, all or none; for htmx, offer to undo that set."""
+    opd, value, refused = _on_confirmed(lambda items: bulk.approve(db.session, items, current_user))
+    if refused is not None:
+        return refused
+    count, undoable = value
+    message = _("%(n)s nama disetujui.", n=num(count))
+    if not is_htmx():  # no undo without htmx: the set does not fit in a redirect
+        return _answer(opd, message)
+    if count > len(undoable):
+        message += " " + _("%(n)s di antaranya sebelumnya ditunda; persetujuannya tidak ikut dibatalkan.",
+                           n=num(count - len(undoable)))
+    return _answer(opd, message, undo=bulk.encode(undoable) if undoable else None)
 
 
 @bp.post("/massal/batal")
 @roles_required(*DECIDERS)
 def bulk_undo():
     """Reopen exactly the rows of the bulk approval just made (from its confirmation message)."""
-    form, opd = BulkForm(), queue_opd()
-    if not form.validate():
-        return _refuse(opd, _("Formulir kedaluwarsa. Muat ulang halaman."), 422)
-    try:
-        items = bulk.decode(form.items.data)
-    except transitions.TransitionError as error:
-        return _refuse(opd, describe(error), error.status)
-    done = unit.commit(lambda: bulk.undo(db.session, items, current_user))
-    if not done.ok:
-        return _refuse(opd, done.message, done.status)
-    message = _("Persetujuan %(n)s nama dibatalkan; nama itu kembali menunggu.", n=num(done.value))
-    if is_htmx():
-        return blocks(TEMPLATE, ["results", "tallies"], **_context(opd, notice=message))
-    flash(message, "info")
-    return _back(opd)
+    opd, value, refused = _on_confirmed(lambda items: bulk.undo(db.session, items, current_user))
+    if refused is not None:
+        return refused
+    return _answer(opd, _("Persetujuan %(n)s nama dibatalkan; nama itu kembali menunggu.", n=num(value)))
 
 
 def _refuse(opd, message: str, status: int):
