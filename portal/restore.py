@@ -39,8 +39,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
 from portal import seed
-from portal.backup import dump, pg, sqlite_file, write_backup
-from portal.backup import backup_key as configured_key
+from portal.backup import backup_key, dump, pg, sqlite_file, write_backup
 from portal.core import audit, backup_crypto, clock
 from portal.core.models import APPEND_ONLY, AuditHead, Base, User
 from portal.web.extensions import db, migrate
@@ -70,7 +69,7 @@ def restore_command(source: str, yes: bool, allow_unencrypted: bool) -> None:
     url = db.engine.url
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise click.ClickException(f"Basis data {url.get_backend_name()} tidak didukung.")
-    key = configured_key()
+    key = backup_key()
     near = os.path.dirname(os.path.abspath(sqlite_file(url))) if url.get_backend_name() == "sqlite" \
         else current_app.instance_path
     with tempfile.TemporaryDirectory(prefix=".pulih-", dir=near) as work:
