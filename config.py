@@ -1,4 +1,5 @@
 """Configuration classes. `create_app()` picks one from PORTAL_ENV unless given one."""
+import logging
 import os
 from datetime import timedelta
 
@@ -16,6 +17,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # Keys the audit seals; keep it stable (a new key makes old seals fail audit-verify).
     AUDIT_KEY = os.environ.get("AUDIT_KEY")
+    # Fernet key backups are encrypted with; kept outside the database and away from the backups.
+    BACKUP_KEY = os.environ.get("BACKUP_KEY") or None
+    # Where `restore` writes its automatic backup of the data it replaces (instance/cadangan).
+    BACKUP_FOLDER = os.environ.get("BACKUP_FOLDER") or None
     # The 30-minute idle timeout bounds a session; a page open longer must still post.
     WTF_CSRF_TIME_LIMIT = None
     # Proxies in front (nginx = 1): their X-Forwarded-For gives the real client address.
@@ -51,6 +56,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-only"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    BACKUP_KEY = None  # tests that encrypt set their own
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
@@ -65,6 +71,16 @@ class ProductionConfig(Config):
     def check(cls) -> None:
         if not cls.SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in production (PORTAL_ENV=production).")
+        if cls.BACKUP_KEY:
+            from portal.core.backup_crypto import BackupKeyError, check_key
+            try:  # a malformed key would otherwise only show at the first backup
+                check_key(cls.BACKUP_KEY)
+            except BackupKeyError as exc:
+                raise RuntimeError(str(exc)) from None
+        else:
+            logging.getLogger("portal").warning(
+                "BACKUP_KEY is not set: backups of this production portal (NIKs of a whole regency) "
+                "are written UNENCRYPTED. Set BACKUP_KEY to a Fernet key (README, Backups).")
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

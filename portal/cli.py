@@ -7,11 +7,12 @@ import click
 from flask import Flask, current_app
 
 from portal import demo, seed
-from portal.backup import backup_command, restore_command
+from portal.backup import backup_command
 from portal.core import audit, clock
 from portal.county import history
 from portal.county.commands import snapshot_command
 from portal.intake.commands import import_workers_command
+from portal.restore import restore_command
 from portal.web.extensions import db
 
 
