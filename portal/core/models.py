@@ -43,6 +43,18 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def check_no_password(password: str, method: str) -> bool:
+    """False, after the work of checking `password` against a hash of `method`: an unknown
+    username then answers as slowly as a known one, so timing does not tell which exist."""
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    check_password_hash(_DUMMY_HASHES[method], password)
+    return False
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 

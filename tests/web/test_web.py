@@ -136,6 +136,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
     from config import ProductionConfig
     from portal import create_app
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
+    monkeypatch.setattr(ProductionConfig, "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/15")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 32)
