@@ -62,6 +62,11 @@ def _remember_device(response: Response, username: str) -> Response:
     return response
 
 
+def _refused(response: Response) -> bool:
+    """Only refused attempts count against a username: its owner's own logins do not."""
+    return response.status_code != 303
+
+
 def _username_key() -> str:
     """The username's bucket; a browser the owner logged in on before has a bucket of its own,
     so someone hammering the username elsewhere cannot lock the owner out."""
@@ -120,7 +125,7 @@ def home():
 
 @bp.route("/masuk", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_username_limit, methods=["POST"], key_func=_username_key)
+@limiter.limit(_username_limit, methods=["POST"], key_func=_username_key, deduct_when=_refused)
 def login():
     """The login form; on success a fresh session and the page asked for (same site only)."""
     if current_user.is_authenticated:
