@@ -80,11 +80,13 @@ def _page(form: CodeForm | None = None, status: int = 200, codes: list[str] | No
     if second_factor.enabled(user):
         return render_template("auth/totp.html", user=user, form=form or CodeForm(formdata=None), codes=codes,
                                unused=second_factor.unused_codes(db.session, user), required=required), status
-    secret = second_factor.start(user)
-    db.session.commit()
-    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-    return render_template("auth/totp.html", user=user, form=form or CodeForm(formdata=None), qr=_qr(user),
-                           secret=grouped, required=required), status
+    if form is None:  # the page itself starts enrolment; a refused post changes nothing
+        second_factor.start(user)
+        db.session.commit()
+    secret = user.totp_secret
+    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) if secret else None
+    return render_template("auth/totp.html", user=user, form=form or CodeForm(formdata=None),
+                           qr=_qr(user) if secret else None, secret=grouped, required=required), status
 
 
 @bp.get("/akun/dua-langkah")
