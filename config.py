@@ -37,7 +37,14 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_LOGIN = "20 per minute"  # per address: an office shares one address behind NAT
-    RATELIMIT_LOGIN_USERNAME = "5 per minute"  # per username: guessing one account's password
+    # per username: guessing one account's password. A browser that logged in as that user before
+    # (the device cookie) counts in a bucket of its own, so guessers cannot lock the owner out.
+    RATELIMIT_LOGIN_USERNAME = "5 per minute"
+    RATELIMIT_LOGIN_CODE = "5 per minute;20 per hour"  # per account: the second step's codes
+    DEVICE_COOKIE_DAYS = 180
+    # Roles that must set up a second factor (TOTP) before anything else; others may.
+    REQUIRE_TOTP_ROLES: tuple[str, ...] = ()
+    TOTP_ISSUER = "Portal Pekerja Rentan OKU Selatan"  # the name the authenticator app shows
     RATELIMIT_HEADERS_ENABLED = True
     IDLE_TIMEOUT_SECONDS = 30 * 60
     QUEUE_PAGE_SIZE = 50
@@ -66,6 +73,8 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+    REQUIRE_TOTP_ROLES = ("admin", "bpjs")  # the roles that see full NIKs
+    RATELIMIT_ENABLED = True
 
     @classmethod
     def check(cls) -> None:
@@ -81,6 +90,10 @@ class ProductionConfig(Config):
             logging.getLogger("portal").warning(
                 "BACKUP_KEY is not set: backups of this production portal (NIKs of a whole regency) "
                 "are written UNENCRYPTED. Set BACKUP_KEY to a Fernet key (README, Backups).")
+        if cls.RATELIMIT_ENABLED and cls.RATELIMIT_STORAGE_URI.startswith("memory://"):
+            # In-process counts: each gunicorn worker would allow its own share of guesses.
+            raise RuntimeError("REDIS_URL must be set in production (PORTAL_ENV=production): login throttling "
+                               "must count across every worker.")
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

@@ -16,20 +16,23 @@ import csv
 import io
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
+import pyotp
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from portal.auth import second_factor
 from portal.core import clock, nik
-from portal.core.models import Base, Event, Kecamatan, Worker
+from portal.core.models import Base, Event, Kecamatan, User, Worker
 from portal.web.extensions import db
 from tests.factories import PASSWORD
 
@@ -748,6 +751,9 @@ def stored():
     return counts, changes, versions
 
 
+SECOND_FACTOR_FORMS = ("auth.totp_confirm", "auth.totp_disable", "auth.login_code")
+
+
 class PortalFiller(Filler):
     """What only this portal's user knows: their password, a NIK on file, the files they upload."""
 
@@ -755,7 +761,22 @@ class PortalFiller(Filler):
         worker = db.session.scalars(select(Worker).order_by(Worker.id)).first()
         super().__init__({("auth.login", "username"): username, ("auth.login", "password"): PASSWORD,
                           "current": PASSWORD, "nik": worker.nik}, today=clock.today())
-        self.client = client
+        self.client, self.username = client, username
+
+    def known(self, control: Control, target: str) -> str | None:
+        if control.name == "code" and target in SECOND_FACTOR_FORMS:
+            return self._totp()
+        return super().known(control, target)
+
+    def _totp(self) -> str | None:
+        """The code the user's authenticator app shows: the first step not yet used."""
+        user = db.session.scalar(select(User).where(User.username == self.username))
+        secret, last = (user.totp_secret, user.totp_last_step) if user else (None, None)
+        db.session.rollback()
+        if not secret:
+            return None
+        now = int(time.time()) // second_factor.STEP
+        return pyotp.TOTP(secret).generate_otp(max(now, (last or 0) + 1))
 
     def file(self, control: Control, target: str) -> tuple[bytes, str]:
         if target == "queue.sheet_upload":  # the workbook the page offers, with one decision typed in

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.admin.forms import ActiveForm, AssignForm, ToggleForm, UserForm
-from portal.auth import accounts
+from portal.auth import accounts, second_factor
 from portal.core.models import OPD, User
 from portal.core.roles import ADMINS
 from portal.core.states import ROLE_LABELS, ROLES
@@ -88,6 +88,18 @@ def reset_password(user_id: int):
     method = current_app.config["PASSWORD_HASH_METHOD"]
     return _apply(lambda: accounts.reset_password(db.session, current_user, user, method),
                   _("Kata sandi sementara baru untuk %(u)s: %%(password)s", u=user.username))
+
+
+@bp.post("/pengguna/<int:user_id>/dua-langkah")
+@roles_required(*ADMINS)
+def reset_totp(user_id: int):
+    """Take a user's second factor away (a lost phone); they set it up again, sessions end."""
+    user = _user(user_id)
+    if not ToggleForm().validate():
+        raise StaleForm()
+    return _apply(lambda: second_factor.reset(db.session, current_user, user),
+                  _("Verifikasi dua langkah %(u)s diatur ulang; ia memasangnya lagi saat masuk berikutnya.",
+                    u=user.username))
 
 
 @bp.post("/pengguna/<int:user_id>/aktif")

@@ -1,2 +1,3 @@
-"""The account pages at the root of the site: home (/), login (/masuk), logout (/keluar), own
-password (/sandi) and the interface language (/bahasa)."""
+"""The account pages at the root of the site: home (/), login (/masuk, its second step
+/masuk/kode), logout (/keluar), own password (/sandi), own second factor (/akun/dua-langkah) and
+the interface language (/bahasa)."""

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from portal.core import N_, audit, name_rule
 from portal.core.errors import Invalid, NotAllowed
-from portal.core.models import OPD, User, utcnow
+from portal.core.models import OPD, User, check_no_password, utcnow
 from portal.core.roles import ADMINS
 from portal.core.states import ROLES
 
@@ -20,15 +20,22 @@ COMMON = {"password123", "1234567890", "qwertyuiop", "bismillah123", "indonesia1
 USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+def authenticate(session: Session, username: str, password: str, method: str) -> User | None:
     """The active user with these credentials, or None; either way an audit event (a failed
-    attempt records the name typed, never the password)."""
+    attempt records the name typed, never the password). A password is hashed once whether or
+    not the account exists or is active (`method`: the configured hasher), so the answer takes
+    as long. A user with a second factor is only past the password step ("login_password"); the
+    login is recorded when the code is (`second_factor.second_step`)."""
     username = (username or "").strip().lower()
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
+    matches = user.check_password(password) if user is not None else check_no_password(password, method)
+    if user is None or not matches or not user.active:
         audit.record(session, action="login_failed", user_id=user.id if user else None,
                      detail=json.dumps({"username": username[:40]}, ensure_ascii=False))
         return None
+    if user.totp_enabled_at is not None:
+        audit.record(session, action="login_password", user_id=user.id)
+        return user
     user.last_login_at = utcnow()
     audit.record(session, action="login", user_id=user.id)
     return user

@@ -15,3 +15,9 @@ class ChangePasswordForm(PortalForm):
     new = PasswordField(_l("Kata sandi baru"), validators=[DataRequired(), Length(min=10, max=200)])
     repeat = PasswordField(_l("Ulangi kata sandi baru"), validators=[
         DataRequired(), EqualTo("new", message=_l("Kedua kata sandi baru tidak sama."))])
+
+
+class CodeForm(PortalForm):
+    """A code from the authenticator app (6 digits) or one of the recovery codes."""
+    code = StringField(_l("Kode verifikasi"), validators=[
+        DataRequired(message=_l("Masukkan kode dari aplikasi autentikator atau kode cadangan.")), Length(max=40)])

@@ -43,6 +43,18 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def check_no_password(password: str, method: str) -> bool:
+    """False, after the work of checking `password` against a hash of `method`: an unknown
+    username then answers as slowly as a known one, so timing does not tell which exist."""
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    check_password_hash(_DUMMY_HASHES[method], password)
+    return False
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -117,6 +129,11 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The second factor (TOTP): a secret waiting for its first code until `totp_enabled_at` is
+    # set; the last 30-second step accepted, so a code seen over a shoulder cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     opd: Mapped[OPD | None] = relationship()
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
@@ -147,6 +164,16 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the TOTP app once; only its SHA-256 is kept."""
+    __tablename__ = "recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Worker(Base):

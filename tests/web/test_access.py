@@ -25,6 +25,10 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "auth.login": ("GET", {**EVERYONE, "anonymous": OK}),
     "auth.logout": ("POST", EVERYONE),
     "auth.change_password": ("GET", EVERYONE),
+    "auth.login_code": ("GET", {**EVERYONE, "anonymous": LOGIN}),  # no password step passed: back to /masuk
+    "auth.totp": ("GET", EVERYONE),
+    "auth.totp_confirm": ("POST", EVERYONE),
+    "auth.totp_disable": ("POST", EVERYONE),
     "queue.index": ("GET", DECIDER),
     "queue.worker": ("GET", OWN_WORKER),
     "queue.nik": ("POST", OWN_WORKER),
@@ -78,6 +82,7 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "admin.users": ("GET", ADMIN),
     "admin.create_user": ("POST", ADMIN),
     "admin.reset_password": ("POST", ADMIN),
+    "admin.reset_totp": ("POST", ADMIN),
     "admin.set_user_active": ("POST", ADMIN),
     "admin.assign_opd": ("POST", ADMIN),
     "admin.subject": ("GET", ADMIN),

@@ -18,7 +18,7 @@ PREFIXES = {
     "ekspor": "exports", "kabupaten": "county", "publik": "public", "berita-acara": "berita_acara",
     "api": "api", "admin": "admin",
     # the account pages at the root of the site
-    "": "auth", "masuk": "auth", "keluar": "auth", "sandi": "auth", "bahasa": "auth",
+    "": "auth", "masuk": "auth", "keluar": "auth", "sandi": "auth", "bahasa": "auth", "akun": "auth",
 }
 FEATURES = set(PREFIXES.values())
 NOT_RULES = ("views", "forms", "commands")  # a feature's other modules are its rules

@@ -136,6 +136,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
     from config import ProductionConfig
     from portal import create_app
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
+    monkeypatch.setattr(ProductionConfig, "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/15")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 32)
@@ -204,8 +205,10 @@ def app_as(tmp_path):
     made = []
 
     def build(config_class):
+        # Production wants a shared throttle store; these pages post nothing, so it is not contacted.
         config = type(config_class.__name__, (config_class,), {
-            "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'env.db'}"})
+            "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'env.db'}",
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15"})
         app = create_app(config)
         with app.app_context():
             db.create_all()
