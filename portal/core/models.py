@@ -210,8 +210,8 @@ class ImportBatch(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     file_name: Mapped[str] = mapped_column(String(200))
     file_hash: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # dropped once imported
-    status: Mapped[str] = mapped_column(String(10), default="preview")  # preview / imported
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # dropped once imported or expired
+    status: Mapped[str] = mapped_column(String(10), default="preview")  # preview / imported / expired
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rows_ok: Mapped[int] = mapped_column(Integer, default=0)
