@@ -99,25 +99,26 @@ def default_range(today: date) -> tuple[date, date]:
 def lines(session: Session, since: date, until: date) -> list[Line]:
     """Every user's full NIKs per day from `since` to `until` (WIB, both included), newest day
     first and the most NIKs first within a day; users with none on a day are left out."""
-    day = local_date(Event.created_at)
+    day = local_date(Event.created_at).label("day")
     is_view = Event.action == "nik_view"
-    printed = and_(is_view, Event.note == PRINTED_NOTE)
     what = json_field(Event.detail, "what")
     full_file = what.in_(FULL_NIK_FILES) | (what.in_(EVERY_OPD_FILES) & User.role.in_(EVERY_OPD_READERS))
     # Nested CASEs: the JSON is read only for export events (an AND may be evaluated in any order).
     rows = case((Event.action == "export", case((full_file, cast(json_field(Event.detail, "rows"), Integer)),
                                                 else_=0)), else_=0)
-    revealed_n = func.sum(case((and_(is_view, Event.note != PRINTED_NOTE), 1), else_=0))
-    printed_n = func.sum(case((printed, 1), else_=0))
-    exported_n = func.sum(rows)
-    stmt = (select(day.label("day"), User.id, User.username, User.full_name, User.role, OPD.code,
-                   revealed_n, printed_n, exported_n)
-            .join(User, Event.user_id == User.id).outerjoin(OPD, User.opd_id == OPD.id)
-            .where(Event.action.in_(("nik_view", "export")), Event.created_at >= clock.day_start(since),
-                   Event.created_at < clock.day_start(until + timedelta(days=1)))
-            .group_by(day, User.id, User.username, User.full_name, User.role, OPD.code)
-            .having(revealed_n + printed_n + exported_n > 0)
-            .order_by(day.desc(), (revealed_n + printed_n + exported_n).desc(), User.username))
+    per_day = (select(day, Event.user_id,
+                      func.sum(case((and_(is_view, Event.note != PRINTED_NOTE), 1), else_=0)).label("revealed"),
+                      func.sum(case((and_(is_view, Event.note == PRINTED_NOTE), 1), else_=0)).label("printed"),
+                      func.sum(rows).label("exported"))
+               .join(User, Event.user_id == User.id)
+               .where(Event.action.in_(("nik_view", "export")), Event.created_at >= clock.day_start(since),
+                      Event.created_at < clock.day_start(until + timedelta(days=1)))
+               .group_by(day, Event.user_id).subquery())
+    total = per_day.c.revealed + per_day.c.printed + per_day.c.exported
+    stmt = (select(per_day.c.day, User.id, User.username, User.full_name, User.role, OPD.code,
+                   per_day.c.revealed, per_day.c.printed, per_day.c.exported)
+            .join(User, per_day.c.user_id == User.id).outerjoin(OPD, User.opd_id == OPD.id)
+            .where(total > 0).order_by(per_day.c.day.desc(), total.desc(), User.username))
     return [Line(r[0], r[1], r[2], r[3] or "", r[4], r[5], int(r[6] or 0), int(r[7] or 0), int(r[8] or 0))
             for r in session.execute(stmt)]
 

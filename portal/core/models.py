@@ -256,7 +256,8 @@ class Event(Base):
     """Append-only audit record: who did what to which worker, from which state to which,
     from which address; `hash` seals it to the event before it (see portal.core.audit)."""
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_worker", "worker_id", "id"),)
+    # ix_event_action_time: the full-NIK trace reads one action's events over a range of days
+    __table_args__ = (Index("ix_event_worker", "worker_id", "id"), Index("ix_event_action_time", "action", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))
