@@ -52,6 +52,8 @@ class Config:
     # Where BPJS reports and decision sheets wait between preview and apply (instance/unggahan).
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or None
     COUNTY_POLL_SECONDS = 10
+    # Full NIKs one user may open in a day before the admin's home says so (/admin/jejak-nik).
+    NIK_TRACE_THRESHOLD = int(os.environ.get("NIK_TRACE_THRESHOLD", "200"))
     DEMO_PASSWORD = os.environ.get("PORTAL_DEMO_PASSWORD", "demo-oku-2025")
 
 

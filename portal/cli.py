@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask --app wsgi demo | seed | audit-verify | backup | restore | snapshot`."""
+"""Command-line tasks: `flask --app wsgi demo | seed | audit-verify | backup | restore | snapshot |
+purge-uploads`."""
 from __future__ import annotations
 
 import time
@@ -11,8 +12,10 @@ from portal.backup import backup_command
 from portal.core import audit, clock
 from portal.county import history
 from portal.county.commands import snapshot_command
+from portal.intake import staging
 from portal.intake.commands import import_workers_command
 from portal.restore import restore_command
+from portal.web import uploads
 from portal.web.extensions import db
 
 
@@ -24,6 +27,17 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(snapshot_command)
     app.cli.add_command(import_workers_command)
+    app.cli.add_command(purge_uploads_command)
+
+
+@click.command("purge-uploads")
+def purge_uploads_command() -> None:
+    """Delete uploads waiting longer than a day (run it every evening): stashed BPJS files and
+    decision sheets, and the files of import previews never confirmed (those expire)."""
+    files = uploads.stash().purge()
+    expired = staging.expire(db.session)
+    db.session.commit()
+    click.echo(f"Unggahan lebih dari 24 jam dihapus: {files} berkas tersimpan, {expired} pratinjau impor kedaluwarsa.")
 
 
 @click.command("audit-verify")

@@ -237,8 +237,8 @@ class ImportBatch(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     file_name: Mapped[str] = mapped_column(String(200))
     file_hash: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # dropped once imported
-    status: Mapped[str] = mapped_column(String(10), default="preview")  # preview / imported
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # dropped once imported or expired
+    status: Mapped[str] = mapped_column(String(10), default="preview")  # preview / imported / expired
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rows_ok: Mapped[int] = mapped_column(Integer, default=0)
@@ -283,7 +283,8 @@ class Event(Base):
     """Append-only audit record: who did what to which worker, from which state to which,
     from which address; `hash` seals it to the event before it (see portal.core.audit)."""
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_worker", "worker_id", "id"),)
+    # ix_event_action_time: the full-NIK trace reads one action's events over a range of days
+    __table_args__ = (Index("ix_event_worker", "worker_id", "id"), Index("ix_event_action_time", "action", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from portal.admin import nik_trace
 from portal.core import clock, queries, tallies
 from portal.core.models import utcnow
-from portal.core.roles import WATCHERS
+from portal.core.roles import ADMINS, WATCHERS
 from portal.core.states import ENROLMENT_LABELS, VERIFICATION_LABELS
 from portal.county import chart, dashboard, history, trend
 from portal.web.extensions import db
@@ -56,10 +58,14 @@ def _headline() -> dict:
 @bp.get("/")
 @roles_required(*WATCHERS)
 def index():
-    """The dashboard; htmx polls its headline block (figures and the OPD table)."""
+    """The dashboard; htmx polls its headline block (figures and the OPD table). An admin is
+    told here when someone opened more full NIKs in a day than NIK_TRACE_THRESHOLD this week."""
     context = _headline()
     if not is_htmx():
         today = clock.today()
+        if current_user.role in ADMINS:
+            context["nik_alerts"] = nik_trace.exceeded(db.session, today, current_app.config["NIK_TRACE_THRESHOLD"])
+            context["nik_days"] = nik_trace.NOTICE_DAYS
         points = history.with_today(history.series(db.session, days=365, today=today), context["total"], today)
         goals = trend.targets(db.session)
         reasons, rejected = dashboard.rejections(db.session)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,11 +33,15 @@ STATUSES = ("ok", "warning", "error", "claim", "skipped")
 LEVELS = ("error", "claim", "warning", "skip", "note")  # the order a row's problems are listed in
 VERDICT_LABELS = {"ok": N_("OK"), "warning": N_("Peringatan"), "error": N_("Kesalahan"), "claim": N_("Klaim"),
                   "skipped": N_("Dilewati")}
-PREVIEW_DAYS = 1  # an upload left unconfirmed this long is deleted (it holds NIKs)
+PREVIEW_DAYS = 1  # an upload left unconfirmed this long loses its file (it holds NIKs) and expires
 
 
 class AlreadyImported(WrongState):
     """The batch, or the same file, was imported already."""
+
+
+class Expired(WrongState):
+    """The preview was left unconfirmed for a day: its file is deleted."""
 
 
 class Conflict(WrongState):
@@ -135,19 +139,28 @@ def may_import(actor: User, opd: OPD) -> None:
 def stage(session: Session, opd: OPD, actor: User, filename: str, content: bytes,
           today: date | None = None) -> tuple[Preview, ImportBatch | None]:
     """The preview, and unless the file is refused an ImportBatch (status preview) holding the
-    file until it is confirmed. Uploads left unconfirmed for a day are deleted here."""
+    file until it is confirmed. Uploads left unconfirmed for a day expire here (`expire`)."""
     may_import(actor, opd)
     result = preview(session, opd, filename, content, today)
     if result.refusal is not None:
         return result, None
-    session.execute(delete(ImportBatch).where(ImportBatch.status == "preview",
-                                              ImportBatch.created_at < utcnow() - timedelta(days=PREVIEW_DAYS)))
+    expire(session)
     batch = ImportBatch(opd_id=opd.id, user_id=actor.id, file_name=result.file_name, file_hash=result.file_hash,
                         content=content, status="preview")
     _count(batch, result)
     session.add(batch)
     session.flush()
     return result, batch
+
+
+def expire(session: Session) -> int:
+    """Delete the file of every upload left unconfirmed for PREVIEW_DAYS and mark it expired (its
+    row, counts and uploader stay, so its page says what happened); imported batches are not
+    touched. One UPDATE, in the caller's transaction. Returns how many expired."""
+    done = session.execute(update(ImportBatch).where(
+        ImportBatch.status == "preview", ImportBatch.created_at < utcnow() - timedelta(days=PREVIEW_DAYS))
+        .values(status="expired", content=None).execution_options(synchronize_session=False))
+    return done.rowcount  # type: ignore[attr-defined]
 
 
 def review(session: Session, batch: ImportBatch, today: date | None = None) -> Preview:
@@ -171,6 +184,7 @@ def commit(session: Session, batch: ImportBatch, actor: User, today: date | None
     batch = session.scalars(select(ImportBatch).where(ImportBatch.id == batch.id).with_for_update()
                             .execution_options(populate_existing=True)).one()
     may_import(actor, batch.opd)
+    _not_expired(batch)
     if batch.status != "preview" or batch.content is None:
         raise AlreadyImported(N_("Impor #%(id)d sudah dilakukan pada %(when)s. Tidak ada yang diimpor dua kali."),
                               id=batch.id, when=batch.imported_at)
@@ -213,7 +227,14 @@ def commit(session: Session, batch: ImportBatch, actor: User, today: date | None
 def discard(session: Session, batch: ImportBatch, actor: User) -> None:
     """Delete an upload that was not imported (and the file it holds)."""
     may_import(actor, batch.opd)
+    _not_expired(batch)
     if batch.status != "preview":
         raise AlreadyImported(N_("Impor #%(id)d sudah dilakukan; tidak dapat dibatalkan di sini."), id=batch.id)
     session.delete(batch)
     session.flush()
+
+
+def _not_expired(batch: ImportBatch) -> None:
+    if batch.status == "expired":
+        raise Expired(N_("Pratinjau impor #%(id)d kedaluwarsa: filenya dihapus setelah %(days)d hari tanpa konfirmasi "
+                         "dan tidak ada yang diimpor. Unggah filenya lagi."), id=batch.id, days=PREVIEW_DAYS)

@@ -53,7 +53,10 @@ def _index(form: UploadForm | None = None, refusal: str | None = None, status: i
 
 
 def _batch(batch_id: int) -> ImportBatch:
-    """The upload, if the user may see it: another OPD's upload is 404 to a verifier."""
+    """The upload, if the user may see it: another OPD's upload is 404 to a verifier. Previews
+    past their day expire first, so a late visit never shows a file that should be gone."""
+    if staging.expire(db.session):
+        db.session.commit()
     batch = db.session.get(ImportBatch, batch_id)
     if batch is None or (current_user.role == "verifier" and batch.opd_id != current_user.opd_id):
         abort(404)
@@ -97,6 +100,9 @@ def upload():
 
 
 def _show(batch: ImportBatch, notice: str | None = None, status: int = 200):
+    if batch.status == "expired":  # its file is gone: the page says so (any refusal would repeat it), 410 Gone
+        return render_template("intake/batch.html", batch=batch, result=None, expired=True,
+                               days=staging.PREVIEW_DAYS), 410
     if batch.status != "preview":
         claims = [(c, json.loads(c.submitted or "{}").get("row")) for c in db.session.scalars(
             select(Claim).options(joinedload(Claim.worker)).where(Claim.batch_id == batch.id).order_by(Claim.id))]
@@ -144,6 +150,8 @@ def rejected(batch_id: int):
     """The rows with errors as .xlsx (original columns, NIK as text, plus "Kesalahan"), to fix
     and upload again; only while the upload is kept, i.e. before it is imported."""
     upload_ = _batch(batch_id)
+    if upload_.status == "expired":
+        return _show(upload_)
     if upload_.status != "preview":
         flash(_("File ini sudah diimpor dan tidak disimpan lagi; unduh baris bermasalah sebelum mengimpor."), "error")
         return redirect(url_for("intake.batch", batch_id=batch_id))

@@ -6,7 +6,9 @@ Why a stash on disk: sessions are signed cookies (no room for a 5 MB file), and 
 file again on apply lets someone apply a different file than the one previewed. The file goes
 to the instance folder under a random token (128 bits) carried in the URL; only the user who
 uploaded it can open it, its SHA-256 is checked on apply (also against the hidden field of the
-preview's form), the content is deleted once applied, and anything older than a day is swept.
+preview's form), the content is deleted once applied, and anything older than a day is purged
+(on every new upload, and by `flask purge-uploads` in the evening job). Files are 0600 in a 0700
+folder whatever the umask: they hold NIKs, like the backups.
 """
 from __future__ import annotations
 
@@ -15,11 +17,10 @@ import json
 import os
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,14 +28,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Regexp
 
-from portal.core import sheets
+from portal.core import clock, sheets
 from portal.core.errors import TransitionError
 from portal.web import unit
 from portal.web.forms import PortalForm
 from portal.web.text import describe
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
-MAX_AGE = 24 * 3600
+MAX_AGE = 24 * 3600  # seconds a stashed file is kept, applied or not
 
 
 class UploadForm(PortalForm):
@@ -57,18 +58,29 @@ class Stash:
 
     def __init__(self, folder: str):
         self.folder = folder
-        os.makedirs(folder, exist_ok=True)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)  # makedirs' mode is cut by the umask, and an older folder may be 0755
 
     def _path(self, token: str, ext: str) -> str:
         return os.path.join(self.folder, f"{token}.{ext}")
 
-    def put(self, user_id: int, kind: str, name: str, data: bytes) -> str:
-        """Keep `data`; returns its token."""
-        self._sweep()
-        token = secrets.token_hex(16)
-        with open(self._path(token, "bin"), "wb") as f:
+    def _create(self, path: str, data: bytes) -> None:
+        """Write a new file readable by the portal's user only (0600 whatever the umask), dated
+        by the portal's clock so that `purge` and a test moving the clock agree."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o600)
             f.write(data)
-        self._write(token, {"user": user_id, "kind": kind, "name": name, "created": time.time(),
+            f.flush()
+            moment = clock.now().timestamp()
+            os.utime(f.fileno(), (moment, moment))
+
+    def put(self, user_id: int, kind: str, name: str, data: bytes) -> str:
+        """Keep `data`; returns its token. Purges what is older than a day first."""
+        self.purge()
+        token = secrets.token_hex(16)
+        self._create(self._path(token, "bin"), data)
+        self._write(token, {"user": user_id, "kind": kind, "name": name, "created": clock.now().timestamp(),
                             "sha256": hashlib.sha256(data).hexdigest(), "result": None})
         return token
 
@@ -102,19 +114,22 @@ class Stash:
 
     def _write(self, token: str, meta: dict) -> None:
         tmp = self._path(token, "tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(meta, f, ensure_ascii=False)
+        self._create(tmp, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
         os.replace(tmp, self._path(token, "json"))
 
-    def _sweep(self) -> None:
-        limit = time.time() - MAX_AGE
+    def purge(self) -> int:
+        """Delete every file last written more than MAX_AGE ago on the portal's clock; returns how
+        many. One directory listing and a stat per file: cheap enough for every upload."""
+        limit, removed = clock.now().timestamp() - MAX_AGE, 0
         for name in os.listdir(self.folder):
             path = os.path.join(self.folder, name)
             try:
                 if os.path.getmtime(path) < limit:
                     os.remove(path)
+                    removed += 1
             except OSError:
                 pass
+        return removed
 
 
 def stash() -> Stash:
@@ -156,13 +171,14 @@ class UploadFlow:
         return redirect(url_for(self.preview_endpoint, token=token), 303)
 
     def _stashed(self, token: str) -> tuple[dict, bytes | None]:
-        """This user's upload `token` (its content is None once applied); 404 otherwise."""
+        """This user's upload `token` (its content is None once applied); otherwise a 404 page
+        saying it is gone (purged after a day, or never this user's) with the form to upload again."""
         meta = stash().meta(token, current_user.id, self.kind)
-        if meta is None:
-            abort(404)
-        data = None if meta["result"] else stash().content(token, meta)
-        if data is None and not meta["result"]:
-            abort(404)
+        data = None if meta is None or meta["result"] else stash().content(token, meta)
+        if meta is None or (data is None and not meta["result"]):
+            message = _("Unggahan ini tidak ada lagi: berkas dan hasilnya disimpan paling lama 24 jam, lalu dihapus. "
+                        "Yang sudah diterapkan tetap tercatat; bila belum diterapkan, unggah berkasnya lagi.")
+            abort(make_response(render_template(self.template, form=UploadForm(formdata=None), message=message), 404))
         return meta, data
 
     def preview(self, token: str, message: str | None = None, status: int = 200):

@@ -312,7 +312,7 @@ def test_a_formula_in_a_cell_comes_back_as_text(world):
     assert sheet.cell(row=2, column=2).data_type == "s"
 
 
-def test_stale_previews_are_deleted(world):
+def test_stale_previews_lose_their_file_and_expire(world):
     actor = world.users["dinsos"]
     content = messy.xlsx([HEADER, ["1609014507850001", "Siti", "Muara Dua", "", ""]])
     _, old = staging.stage(db.session, world.opd["DINSOS"], actor, "a.xlsx", content, TODAY)
@@ -320,7 +320,11 @@ def test_stale_previews_are_deleted(world):
     db.session.commit()
     _, new = staging.stage(db.session, world.opd["DINSOS"], actor, "b.xlsx", content + b"", TODAY)
     db.session.commit()
-    assert [b.id for b in db.session.scalars(select(ImportBatch))] == [new.id]
+    kept = {b.id: (b.status, b.content is None) for b in db.session.scalars(select(ImportBatch))}
+    assert kept == {old.id: ("expired", True), new.id: ("preview", False)}
+    for attempt in (staging.commit, staging.discard):
+        with pytest.raises(staging.Expired):
+            attempt(db.session, db.session.get(ImportBatch, old.id), actor)
 
 
 def _csv(niks) -> bytes:

@@ -86,6 +86,7 @@ EXPECTED = {  # endpoint: (method, {role: expected}); anonymous is sent to the l
     "admin.set_user_active": ("POST", ADMIN),
     "admin.assign_opd": ("POST", ADMIN),
     "admin.subject": ("GET", ADMIN),
+    "admin.nik_trace_page": ("GET", ADMIN),
     "admin.subject_csv": ("POST", ADMIN),
     "berita_acara.index": ("GET", {"admin": OK, "supervisor": 403, "bpjs": OK, "dinsos": OK, "kesra": OK}),
     "berita_acara.document": ("GET", {"admin": OK, "supervisor": 403, "bpjs": OK, "dinsos": OK, "kesra": 404}),
@@ -161,7 +162,7 @@ def test_access_matrix(app, world):
 
 MENU = ("/antrian/", "/impor", "/bpjs/", "/berita-acara", "/ekspor", "/klaim", "/ganda", "/kabupaten/",
         "/kabupaten/fiskal", "/admin/pengguna", "/admin/rujukan", "/admin/target", "/admin/tarif",
-        "/admin/subjek", "/admin/token")
+        "/admin/subjek", "/admin/jejak-nik", "/admin/token")
 
 
 @pytest.mark.parametrize("role", ["admin", "supervisor", "bpjs", "dinsos"])
