@@ -16,6 +16,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # Keys the audit seals; keep it stable (a new key makes old seals fail audit-verify).
     AUDIT_KEY = os.environ.get("AUDIT_KEY")
+    # Each new chain head is appended here (and to syslog, "/dev/log" or "host:514", if set), outside
+    # the database, so audit-verify sees a cut tail or a wipe (default instance/audit-anchor.log).
+    AUDIT_ANCHOR_PATH = os.environ.get("AUDIT_ANCHOR_PATH") or None
+    AUDIT_ANCHOR_SYSLOG = os.environ.get("AUDIT_ANCHOR_SYSLOG") or None
     # The 30-minute idle timeout bounds a session; a page open longer must still post.
     WTF_CSRF_TIME_LIMIT = None
     # Proxies in front (nginx = 1): their X-Forwarded-For gives the real client address.

@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from portal.core import audit
+from portal.core import anchor, audit
 from portal.core.models import AuditHead, User
 from portal.web.extensions import db
 
@@ -90,6 +90,10 @@ def _after_restore(source: str, head) -> None:
     for user in db.session.scalars(select(User)):
         user.end_sessions()
     replaced = {"seq": head.seq, "hash": head.last_hash} if head else None
+    restored = db.session.execute(select(AuditHead.seq, AuditHead.last_hash)).first()
+    # The anchor now follows the restored chain, not the longer one it replaced.
+    anchor.note_reset(tuple(restored) if restored else None, f"restore {os.path.basename(source)}",
+                      (head.seq, head.last_hash) if head else None)
     audit.record(db.session, action="db_restore", user_id=None,
                  detail=json.dumps({"file": os.path.basename(source), "replaced_head": replaced}))
     db.session.commit()
