@@ -157,8 +157,12 @@ def _against_anchor(anchored: anchor.Anchored | None, end: int, checked: int,
                         f"memuat satu peristiwa pun ({top} peristiwa hilang)")
     elif top > end:
         problems.append(f"ekor dipotong: jangkar mencatat ujung seq {top}, rantai di basis data berakhir di "
-                        f"seq {end}; {top - end} peristiwa terakhir hilang (seq {end + 1}–{top})")
+                        f"seq {end}; {top - end} peristiwa terakhir hilang ({_span(end + 1, top)})")
     elif top < end:
-        notes.append(f"{end - top} peristiwa terbaru (seq {top + 1}–{end}) belum tercatat di jangkar: wajar "
+        notes.append(f"{end - top} peristiwa terbaru ({_span(top + 1, end)}) belum tercatat di jangkar: wajar "
                      "bila portal sedang menulis atau berhenti tepat sesudah commit; baris jangkar berikutnya "
                      "menyusul")
+
+
+def _span(first: int, last: int) -> str:
+    return f"seq {first}" if first == last else f"seq {first}–{last}"

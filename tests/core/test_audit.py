@@ -7,22 +7,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from portal.core import audit
-from portal.core.models import APPEND_ONLY, HEAD_FORWARD, AuditHead, Event
-from portal.queue import transitions as t
+from portal.core.models import AuditHead, Event
 from portal.web.extensions import db
-
-
-@pytest.fixture
-def trail(world):
-    """A few decisions and a login: a chain of several events."""
-    a, b = world.worker(), world.worker()
-    db.session.info["ip"] = "10.1.2.3"
-    t.approve(db.session, a, world.users["dinsos"], 1)
-    t.reject(db.session, b, world.users["dinsos"], 1, world.reason("MENINGGAL"))
-    t.reopen(db.session, b, world.users["admin"], 2)
-    audit.record(db.session, action="login", user_id=world.users["supervisor"].id)
-    db.session.commit()
-    return world
+from tests.tamper import without_guard as _without_guard
 
 
 def test_chain_is_whole(trail, runner):
@@ -33,24 +20,6 @@ def test_chain_is_whole(trail, runner):
     assert all(e.ip == "10.1.2.3" and len(e.hash) == 64 for e in events)
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 0 and "4 peristiwa" in result.output
-
-
-def _without_guard(*statements: str, **params) -> None:
-    """Tamper as someone with direct database access would: drop the guards, write, restore them."""
-    dialect = db.engine.dialect.name
-    with db.engine.begin() as conn:
-        for name, table in _triggers(conn):
-            conn.execute(text(f"DROP TRIGGER {name} ON {table}" if dialect == "postgresql" else f"DROP TRIGGER {name}"))
-        for statement in statements:
-            conn.execute(text(statement), params)
-        for s in APPEND_ONLY[dialect] + HEAD_FORWARD[dialect]:
-            conn.execute(text(s))
-
-
-def _triggers(conn) -> list[tuple[str, str]]:
-    if conn.dialect.name == "postgresql":
-        return conn.execute(text("SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")).all()
-    return conn.execute(text("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")).all()
 
 
 @pytest.mark.parametrize("tamper, says", [
