@@ -55,6 +55,8 @@ def test_bulk_events_chain_too(runner, app):
     checked, problems, _notes = audit.verify(db.session)
     assert checked > 20 and problems == []
     assert db.session.get(AuditHead, 1).seq == checked
+    result = runner.invoke(args=["audit-verify"])  # the demo's workers are what its events say
+    assert result.exit_code == 0 and "60 pekerja" in result.output, result.output
 
 
 def test_logins_and_failures_are_events(client, auth, world):
