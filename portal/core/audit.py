@@ -68,9 +68,9 @@ def record(session: Session, *, action: str, user_id: int | None, worker_id: int
                   ip=session.info.get("ip"), created_at=created_at or utcnow())
     seq, prev = _advance(session, 1)
     fields["seq"] = seq + 1
-    fields["hash"] = digest(fields, prev)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=fields["hash"]))
-    anchor.pending(session, fields["seq"], fields["hash"])
+    fields["hash"] = seal = digest(fields, prev)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=seal))
+    anchor.pending(session, seq + 1, seal)
     event = Event(**fields)
     session.add(event)
     return event
