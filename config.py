@@ -21,6 +21,10 @@ class Config:
     BACKUP_KEY = os.environ.get("BACKUP_KEY") or None
     # Where `restore` writes its automatic backup of the data it replaces (instance/cadangan).
     BACKUP_FOLDER = os.environ.get("BACKUP_FOLDER") or None
+    # Each new chain head is appended here (and to syslog, "/dev/log" or "host:514", if set), outside
+    # the database, so audit-verify sees a cut tail or a wipe (default instance/audit-anchor.log).
+    AUDIT_ANCHOR_PATH = os.environ.get("AUDIT_ANCHOR_PATH") or None
+    AUDIT_ANCHOR_SYSLOG = os.environ.get("AUDIT_ANCHOR_SYSLOG") or None
     # The 30-minute idle timeout bounds a session; a page open longer must still post.
     WTF_CSRF_TIME_LIMIT = None
     # Proxies in front (nginx = 1): their X-Forwarded-For gives the real client address.

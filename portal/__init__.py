@@ -26,7 +26,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from config import CONFIGS
-    from portal.core import audit, clock
+    from portal.core import anchor, audit, clock
     from portal.web.extensions import babel, csrf, db, limiter, login, migrate
 
     if config_class is None:
@@ -44,6 +44,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     db.init_app(app)
     audit.set_key(app.config["AUDIT_KEY"] or app.config["SECRET_KEY"])
+    anchor.configure(app.config["AUDIT_ANCHOR_PATH"] or os.path.join(app.instance_path, "audit-anchor.log"),
+                     app.config["AUDIT_ANCHOR_SYSLOG"])
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"))
     login.init_app(app)
     csrf.init_app(app)

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 
 from portal import demo, seed
 from portal.backup import backup_command
-from portal.core import audit, clock
+from portal.core import anchor, audit, audit_state, clock
 from portal.county import history
 from portal.county.commands import snapshot_command
 from portal.intake import staging
@@ -42,13 +42,24 @@ def purge_uploads_command() -> None:
 
 @click.command("audit-verify")
 def audit_verify_command() -> None:
-    """Check the audit trail's hash chain; exit 1 if any event was changed, removed or inserted."""
-    checked, problems = audit.verify(db.session)
+    """Check the audit trail: its hash chain, its head against the anchor outside the database,
+    every worker against what its events say and the kept tallies against a recount. Names each
+    finding; exit 1 if there is any."""
+    replay = audit_state.Replay()
+    verdict = audit.verify(db.session, watch=replay)
+    n_workers, about_workers = audit_state.workers(db.session, replay)
+    n_cells, about_tallies = audit_state.tallies(db.session)
+    for note in verdict.notes:
+        click.echo(f"CATATAN: {note}")
+    problems = verdict.problems + about_workers + about_tallies
     for problem in problems:
         click.echo(f"MASALAH: {problem}", err=True)
     if problems:
+        click.echo(f"Audit gagal: {len(problems)} temuan.", err=True)
         raise SystemExit(1)
-    click.echo(f"Rantai audit utuh: {checked} peristiwa diperiksa.")
+    click.echo(f"Rantai audit utuh: {verdict.checked} peristiwa diperiksa, ujungnya dibandingkan dengan "
+               f"jangkar {anchor.path()}.")
+    click.echo(f"Data sesuai peristiwanya: {n_workers} pekerja dan {n_cells} sel hitungan diperiksa.")
 
 
 @click.command("seed")

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta, timezone
+from typing import cast
 
 from faker import Faker
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from portal import seed
@@ -83,7 +84,8 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
             kecamatan_code=kecamatan, desa_code=desa_code,
             address=f"Dusun {rng.randint(1, 6)}, RT {rng.randint(1, 12):03d}/RW {rng.randint(1, 5):03d}",
             phone="08" + "".join(str(rng.randrange(10)) for _ in range(rng.choice((9, 10)))),
-            opd_id=opd_id, verification="pending", enrolment="not_enrolled", version=1)
+            opd_id=opd_id, verification="pending", enrolment="not_enrolled", version=1,
+            reject_reason_id=None, decision_note="", kpj=None, enrolled_on=None)
         rows.append(row)
     order = list(range(n))
     rng.shuffle(order)
@@ -117,7 +119,9 @@ def workers(session: Session, n: int = RECEIVED, seed: int = 2025, today: date |
             row.update(enrolment="enrolled", kpj=str(kpj), enrolled_on=on, version=3)
     for row in rows:
         row["sort_name"] = names.sort_key(row["full_name"])  # a bulk insert passes no validator
-    session.execute(insert(Worker), rows)
+    # Core, not ORM: an ORM bulk insert resets the version counter to 1, and each decided row's
+    # version must count its events (audit-verify checks it).
+    session.execute(insert(cast(Table, Worker.__table__)), rows)
     ids = dict(session.execute(select(Worker.nik, Worker.id)).all())
     action = {"approved": "approve", "rejected": "reject", "on_hold": "hold"}
     codes = {r.id: r.code for r in reasons}

@@ -40,7 +40,7 @@ from sqlalchemy.exc import DBAPIError
 
 from portal import seed
 from portal.backup import backup_key, dump, pg, sqlite_file, write_backup
-from portal.core import audit, backup_crypto, clock
+from portal.core import anchor, audit, backup_crypto, clock
 from portal.core.models import APPEND_ONLY, AuditHead, Base, User
 from portal.web.extensions import db, migrate
 
@@ -93,6 +93,10 @@ def restore_finished(source: str, head) -> None:
     for user in db.session.scalars(select(User)):
         user.end_sessions()
     replaced = {"seq": head.seq, "hash": head.last_hash} if head else None
+    restored = db.session.execute(select(AuditHead.seq, AuditHead.last_hash)).first()
+    # The anchor now follows the restored chain, not the longer one it replaced.
+    anchor.note_reset(tuple(restored) if restored else None, f"restore {os.path.basename(source)}",
+                      (head.seq, head.last_hash) if head else None)
     audit.record(db.session, action="db_restore", user_id=None,
                  detail=json.dumps({"file": os.path.basename(source), "replaced_head": replaced}))
     db.session.commit()
@@ -177,7 +181,7 @@ def _check(staged: URL, name: str) -> None:
             problems = _schema_problems()
             if problems:
                 raise Refused(name, "skema tidak sesuai portal ini: " + "; ".join(problems[:10]))
-            _, broken = audit.verify(db.session)
+            broken = audit.verify(db.session, against_anchor=False).problems
             if broken:
                 raise Refused(name, "rantai audit cadangan tidak utuh: " + "; ".join(broken[:10]))
         finally:

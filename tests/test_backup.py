@@ -29,7 +29,7 @@ from portal.web.extensions import db
 from tests.factories import PASSWORD
 
 PG = os.environ.get("TEST_DATABASE_URL")
-HEAD = "0004"  # the newest migration; written again here so the test notices a new one
+HEAD = "0007"  # the newest migration; written again here so the test notices a new one
 
 
 def _snapshot():
@@ -274,7 +274,7 @@ REFUSED = {
     "one table": r"skema tidak sesuai portal ini: .*tabel (audit_head|event|opd|user) tidak ada",
     "no revision": r"tidak ada catatan revisi skema \(tabel alembic_version\)",
     "missing column": r"kolom worker\.phone tidak ada",
-    "newer revision": r"revisi skema 0099 tidak dikenal versi portal ini \(terbaru di sini: 0004\)",
+    "newer revision": r"revisi skema 0099 tidak dikenal versi portal ini \(terbaru di sini: 0007\)",
     "broken audit chain": r"rantai audit cadangan tidak utuh: seq 1: isi tidak cocok",
     "append-only trigger dropped": r"pemicu event_(no_delete|append_only) \(jejak audit hanya-tambah\) tidak ada",
     "wrong key": r"BACKUP_KEY tidak cocok dengan kunci cadangan ini",

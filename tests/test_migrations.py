@@ -56,6 +56,19 @@ def test_the_migrated_audit_trail_refuses_update_and_delete(migrated):
         assert conn.execute(text("SELECT note FROM event")).scalars().all() == [""]
 
 
+def test_the_migrated_trail_refuses_truncate_and_its_head_only_moves_forward(migrated):
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_head SET seq = 6"))  # the row 0001 made, moved forward
+    refused = {"UPDATE audit_head SET seq = 2": "only moves forward", "DELETE FROM audit_head": "only moves forward"}
+    if db.engine.dialect.name == "postgresql":
+        refused |= {"TRUNCATE event": "append-only", "TRUNCATE audit_head": "only moves forward"}
+    for statement, says in refused.items():
+        with pytest.raises(DatabaseError, match=says), db.engine.begin() as conn:
+            conn.execute(text(statement))
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT seq FROM audit_head")).scalar() == 6
+
+
 def test_revisions_import_no_application_code():
     """A revision stands alone: it builds the schema it was written for, not today's models."""
     versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"

@@ -1401,6 +1401,9 @@ def test_an_outsiders_recount_agrees_with_every_published_figure(make_app, tmp_p
         portal.step += 1
         portal.withdraw()  # so the last recount has names needing BPJS follow-up
         end = portal.check_everything("at the end")
+        # Every path a worker took left the events audit-verify replays to its current row.
+        verified = app.test_cli_runner().invoke(args=["audit-verify"])
+        assert verified.exit_code == 0, verified.output
 
     print(dict(portal.done))
     print(*portal.ties, sep="\n")

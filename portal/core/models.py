@@ -309,17 +309,40 @@ class AuditHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
-# The database itself refuses to change or remove an event, whatever code connects to it.
+# The database itself refuses to change or remove an event, whatever code connects to it; on
+# PostgreSQL TRUNCATE too (a statement trigger: row triggers do not see it).
 APPEND_ONLY = {
     "postgresql": [
         """CREATE OR REPLACE FUNCTION event_append_only() RETURNS trigger AS $$
            BEGIN RAISE EXCEPTION 'event is append-only'; END; $$ LANGUAGE plpgsql""",
         """CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE ON event
            FOR EACH ROW EXECUTE FUNCTION event_append_only()""",
+        """CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON event
+           FOR EACH STATEMENT EXECUTE FUNCTION event_append_only()""",
     ],
     "sqlite": [
         "CREATE TRIGGER event_no_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, 'event is append-only'); END",
         "CREATE TRIGGER event_no_delete BEFORE DELETE ON event BEGIN SELECT RAISE(ABORT, 'event is append-only'); END",
+    ],
+}
+# The head only moves forward: moving it back (to hide a cut tail) or removing it is refused.
+HEAD_FORWARD = {
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION audit_head_forward() RETURNS trigger AS $$
+           BEGIN
+             IF TG_OP = 'UPDATE' AND NEW.seq >= OLD.seq THEN RETURN NEW; END IF;
+             RAISE EXCEPTION 'audit_head only moves forward';
+           END; $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER audit_head_forward BEFORE UPDATE OR DELETE ON audit_head
+           FOR EACH ROW EXECUTE FUNCTION audit_head_forward()""",
+        """CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
+           FOR EACH STATEMENT EXECUTE FUNCTION audit_head_forward()""",
+    ],
+    "sqlite": [
+        "CREATE TRIGGER audit_head_no_back BEFORE UPDATE ON audit_head WHEN NEW.seq < OLD.seq "
+        "BEGIN SELECT RAISE(ABORT, 'audit_head only moves forward'); END",
+        "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head "
+        "BEGIN SELECT RAISE(ABORT, 'audit_head only moves forward'); END",
     ],
 }
 
@@ -327,6 +350,12 @@ APPEND_ONLY = {
 @listens_for(Event.__table__, "after_create")
 def _append_only(table, connection, **_kw) -> None:
     for statement in APPEND_ONLY.get(connection.dialect.name, []):
+        connection.execute(text(statement))
+
+
+@listens_for(AuditHead.__table__, "after_create")
+def _head_forward(table, connection, **_kw) -> None:
+    for statement in HEAD_FORWARD.get(connection.dialect.name, []):
         connection.execute(text(statement))
 
 

@@ -41,6 +41,7 @@ def config(database: Path, **settings) -> type:
     """The app the browser talks to: CSRF on as in production, a fast poll, its own SQLite file."""
     return type("BrowserTestConfig", (TestingConfig,), {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "AUDIT_ANCHOR_PATH": str(database.with_name("audit-anchor.log")),
         "WTF_CSRF_ENABLED": True,
         "COUNTY_POLL_SECONDS": POLL_SECONDS,
         "DEMO_PASSWORD": PASSWORD,
