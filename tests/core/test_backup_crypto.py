@@ -71,6 +71,7 @@ def test_a_wrong_key_is_named_as_such(sealed):
 
 def test_production_warns_without_a_backup_key_and_refuses_a_malformed_one(monkeypatch, caplog):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 32)
+    monkeypatch.setattr(ProductionConfig, "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/15")
     monkeypatch.setattr(ProductionConfig, "BACKUP_KEY", None)
     ProductionConfig.check()
     assert "BACKUP_KEY is not set" in caplog.text and "UNENCRYPTED" in caplog.text
