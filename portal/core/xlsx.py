@@ -90,9 +90,9 @@ def _relations(archive: zipfile.ZipFile, counter: list[int]) -> dict[str, tuple[
     return found
 
 
-def _strings(archive: zipfile.ZipFile, name: str | None, counter: list[int]) -> list[str]:
+def _strings(archive: zipfile.ZipFile, name: str, counter: list[int]) -> list[str]:
     strings: list[str] = []
-    if name is None or name not in archive.NameToInfo:
+    if name not in archive.NameToInfo:
         return strings
     characters = 0
     for item in _elements(archive, name, (SI,), counter):
@@ -100,9 +100,7 @@ def _strings(archive: zipfile.ZipFile, name: str | None, counter: list[int]) -> 
         characters += len(text)
         strings.append(text)
         if len(strings) > sheets.MAX_STRINGS:
-            raise sheets.refuse("file_strings", N_("Berkas terlalu rumit untuk dibaca: lebih dari %(n)s teks berbeda "
-                                                   "(shared strings). Hapus isi yang tidak perlu, atau pecah menjadi "
-                                                   "beberapa berkas."), n=sheets.figure(sheets.MAX_STRINGS))
+            raise sheets.strings_refusal()
         if characters > sheets.MAX_TEXT:
             raise sheets.refuse("file_text", N_("Berkas terlalu rumit untuk dibaca: teksnya lebih dari %(n)s "
                                                 "karakter. Hapus isi yang tidak perlu, atau pecah menjadi beberapa "
@@ -110,11 +108,11 @@ def _strings(archive: zipfile.ZipFile, name: str | None, counter: list[int]) -> 
     return strings
 
 
-def _formats(archive: zipfile.ZipFile, name: str | None, counter: list[int]) -> tuple[set[int], set[int]]:
+def _formats(archive: zipfile.ZipFile, name: str, counter: list[int]) -> tuple[set[int], set[int]]:
     """The cell styles (index into cellXfs) whose number format is a date, and a duration."""
     dates: set[int] = set()
     durations: set[int] = set()
-    if name is None or name not in archive.NameToInfo:
+    if name not in archive.NameToInfo:
         return dates, durations
     custom: dict[int, str] = {}
     index = 0
@@ -224,8 +222,9 @@ def read(content: bytes) -> Iterator[tuple[str, Iterator[tuple]]]:
             kind, path = relations.get(element.get(REL_ID) or "", ("", ""))
             if kind.endswith("/worksheet"):
                 found.append((element.get("name") or "", path))
-        strings = _strings(archive, by_type.get("sharedStrings"), counter)
-        sheet = _Sheet(strings, *_formats(archive, by_type.get("styles"), counter), epoch)
+        # Parts not related but at their usual place are read too (openpyxl finds them by content type).
+        strings = _strings(archive, by_type.get("sharedStrings", "xl/sharedStrings.xml"), counter)
+        sheet = _Sheet(strings, *_formats(archive, by_type.get("styles", "xl/styles.xml"), counter), epoch)
     except (Damaged, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, NotImplementedError,
             RuntimeError):
         raise sheets.unreadable() from None
