@@ -130,16 +130,22 @@ def wide_rows() -> bytes:
 
 
 def one_huge_row() -> bytes:
-    """A header, then one row of 16,000 cells: under the workbook's cell limit."""
-    row = b"".join(b"<c><v>1</v></c>" for _ in range(16_000))
-    head = b'<row r="1"><c t="inlineStr"><is><t>NIK</t></is></c><c t="inlineStr"><is><t>Nama</t></is></c></row>'
-    return _with({"xl/worksheets/sheet1.xml": _sheet(head + b'<row r="2">' + row + b"</row>")})
+    """A header row of 16,000 cells (NIK, Nama and empty ones): under the workbook's cell limit."""
+    head = b'<c t="inlineStr"><is><t>NIK</t></is></c><c t="inlineStr"><is><t>Nama</t></is></c>'
+    return _with({"xl/worksheets/sheet1.xml": _sheet(b'<row r="1">' + head + b"<c/>" * 16_000 + b"</row>")})
 
 
 def many_cells() -> bytes:
     """15,000 rows × 50 columns: 750,000 cells, past the workbook's cell limit."""
     row = b"<c><v>1</v></c>" * 50
     return _with({"xl/worksheets/sheet1.xml": _sheet(b"".join(b"<row>" + row + b"</row>" for _ in range(15_000)))})
+
+
+def slow_cells() -> bytes:
+    """590,000 rich-text cells: under every count and size, but more to parse than the time allows."""
+    cell = b'<c t="inlineStr"><is><r><t>x</t></r><r><t>y</t></r></is></c>'
+    row = b"<row>" + cell * 59 + b"</row>"
+    return _with({"xl/worksheets/sheet1.xml": _sheet(row * 10_000)})
 
 
 def deep_xml() -> bytes:
@@ -149,9 +155,9 @@ def deep_xml() -> bytes:
 
 
 def oversized_xml() -> bytes:
-    """One 30 MB text node in a cell."""
+    """One 12 MB text node in a cell (an XML parser's limit is 10 MB)."""
     return _with({"xl/worksheets/sheet1.xml": _sheet(b'<row r="1"><c r="A1" t="inlineStr"><is><t>'
-                                                     + b"B" * (30 * 2**20) + b"</t></is></c></row>")})
+                                                     + b"B" * (12 * 2**20) + b"</t></is></c></row>")})
 
 
 def many_members() -> bytes:
@@ -176,6 +182,7 @@ SHAPES: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "wide_rows": ("daftar.xlsx", wide_rows, "file_cells"),
     "one_huge_row": ("daftar.xlsx", one_huge_row, "file_row_cells"),
     "many_cells": ("daftar.xlsx", many_cells, "file_cells"),
+    "slow_cells": ("daftar.xlsx", slow_cells, "file_time"),
     "deep_xml": ("daftar.xlsx", deep_xml, "file_complex"),
     "oversized_xml": ("daftar.xlsx", oversized_xml, "file_complex"),
     "many_members": ("daftar.xlsx", many_members, "file_members"),
