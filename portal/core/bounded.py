@@ -66,7 +66,7 @@ def run(work: Callable[[], T], seconds: float, memory: int, max_result: int) -> 
             except MemoryError:
                 status = OUT_OF_MEMORY
                 raise
-            except Exception as error:  # noqa: BLE001 - handed to the parent to raise
+            except Exception as error:  # handed to the parent to raise
                 payload = pickle.dumps((False, error), pickle.HIGHEST_PROTOCOL)
             with os.fdopen(writable, "wb") as out:
                 out.write(payload)

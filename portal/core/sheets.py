@@ -263,8 +263,29 @@ def _xlsx(content: bytes) -> Iterator[tuple[str, Iterator[tuple]]]:
     inspect_xlsx(content)
     from portal.core import xlsx
 
-    for title, rows in xlsx.read(content):
-        yield title, _rows(rows, lambda _error: unreadable())
+    limits = xlsx.Limits(CHUNK, MAX_MEMBER, MAX_UNZIPPED, MAX_STRINGS, MAX_TEXT, MAX_COLS, MAX_ROW_CELLS, MAX_CELLS)
+    damaged = lambda error: _over(error.code) if isinstance(error, xlsx.Over) else unreadable()  # noqa: E731
+    found = xlsx.read(content, limits)
+    while True:
+        try:
+            title, rows = next(found)
+        except StopIteration:
+            return
+        except Exception as error:  # a limit, or damaged
+            raise damaged(error) from None
+        yield title, _rows(rows, damaged)
+
+
+def _over(code: str) -> Refused:
+    """The refusal of an .xlsx over the limit `code` (portal.core.xlsx.Over)."""
+    if code == "file_text":
+        return refuse("file_text", N_("Berkas terlalu rumit untuk dibaca: teksnya lebih dari %(n)s karakter. Hapus "
+                                      "isi yang tidak perlu, atau pecah menjadi beberapa berkas."), n=figure(MAX_TEXT))
+    if code == "file_complex":
+        return refuse("file_complex", N_("Berkas terlalu rumit untuk dibaca: susunan XML-nya terlalu dalam atau "
+                                         "terlalu panjang. Simpan ulang dari Excel sebagai .xlsx."))
+    return {"file_unzipped": unzipped_refusal, "file_strings": strings_refusal, "file_row_cells": row_cells_refusal,
+            "file_cells": cells_refusal}[code]()
 
 
 def _rows(rows: Iterable[Sequence[Any]], damaged: Callable[[Exception], Refused]) -> Iterator[tuple]:

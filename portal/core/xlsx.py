@@ -3,19 +3,18 @@ the limits of `portal.core.sheets`, counted as the parts are inflated and parsed
 part, cells in all, cells in a row, shared strings and their characters. The values are what
 openpyxl's read-only mode gives (`values_only`): numbers, dates by the cell's number format,
 booleans, strings, formulas' cached results; about ten times faster, and no part is ever held
-whole. Called by `sheets` in a bounded child (portal.core.bounded)."""
+whole. Called by `sheets` (which says why in Indonesian) in a bounded child (portal.core.bounded)."""
 from __future__ import annotations
 
 import io
 import posixpath
 import zipfile
+from dataclasses import dataclass
 from typing import Iterator
 
 from lxml import etree
 from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
-
-from portal.core import N_, sheets
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -28,21 +27,42 @@ class Damaged(Exception):
     """The part is not what a workbook holds: `sheets` refuses the file as unreadable."""
 
 
-def _elements(archive: zipfile.ZipFile, name: str, tags: tuple[str, ...],
-              counter: list[int]) -> Iterator[etree._Element]:
+class Over(Exception):
+    """A limit was reached: `code` is the refusal's (file_unzipped, file_cells, file_row_cells,
+    file_strings, file_text, file_complex)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Limits:
+    chunk: int
+    member: int  # bytes of one part
+    unzipped: int  # bytes of all the parts read
+    strings: int
+    text: int  # characters of the shared strings
+    cols: int  # columns kept
+    row_cells: int
+    cells: int
+
+
+def _elements(archive: zipfile.ZipFile, name: str, tags: tuple[str, ...], counter: list[int],
+              limits: Limits) -> Iterator[etree._Element]:
     """The elements `tags` of part `name` as each ends; what came before them is dropped as the
     caller moves on. Inflated bytes count against the part's declared size (the zip directory can
-    lie: zipfile stops there and fails the checksum), MAX_MEMBER and, in `counter`, MAX_UNZIPPED."""
+    lie: zipfile stops there and fails the checksum), `limits.member` and, in `counter`, `.unzipped`."""
     parser = etree.XMLPullParser(events=("end",), tag=tags, resolve_entities=False, no_network=True,
                                  load_dtd=False, huge_tree=False)
     declared = archive.getinfo(name).file_size
     inflated = 0
     with archive.open(name) as stream:
-        while chunk := stream.read(sheets.CHUNK):
+        while chunk := stream.read(limits.chunk):
             inflated += len(chunk)
             counter[0] += len(chunk)
-            if inflated > min(declared, sheets.MAX_MEMBER) or counter[0] > sheets.MAX_UNZIPPED:
-                raise sheets.unzipped_refusal()
+            if inflated > min(declared, limits.member) or counter[0] > limits.unzipped:
+                raise Over("file_unzipped")
             try:
                 parser.feed(chunk)
                 for _event, element in parser.read_events():
@@ -59,56 +79,51 @@ def _elements(archive: zipfile.ZipFile, name: str, tags: tuple[str, ...],
 
 
 def _syntax(error: etree.XMLSyntaxError) -> Exception:
-    if "depth" in str(error).lower() or "huge" in str(error).lower():
-        return sheets.refuse("file_complex", N_("Berkas terlalu rumit untuk dibaca: susunan XML-nya terlalu dalam "
-                                                "atau terlalu panjang. Simpan ulang dari Excel sebagai .xlsx."))
-    return Damaged()
+    """Past the XML parser's own limits (depth 256, a text of 10 MB), or else damaged."""
+    return Over("file_complex") if "depth" in str(error).lower() or "huge" in str(error).lower() else Damaged()
 
 
 def _text(node: etree._Element) -> str:
     """A string item as openpyxl reads it: its <t>, then the <t> of each rich-text run (not the
-    phonetic guides)."""
-    parts = []
-    plain = node.find(T)
-    if plain is not None and plain.text:
-        parts.append(plain.text)
-    for run in node.iterfind(R):
-        t = run.find(T)
-        if t is not None and t.text:
-            parts.append(t.text)
-    return "".join(parts)
+    phonetic guides). Children are walked, not searched: find() parses its path each time."""
+    plain: str | None = None
+    runs: list[str] = []
+    for child in node:
+        if child.tag == T:
+            plain = plain if plain is not None else child.text
+        elif child.tag == R:
+            runs.extend(t.text for t in child if t.tag == T and t.text)
+    return (plain or "") + "".join(runs)
 
 
-def _relations(archive: zipfile.ZipFile, counter: list[int]) -> dict[str, tuple[str, str]]:
+def _relations(archive: zipfile.ZipFile, counter: list[int], limits: Limits) -> dict[str, tuple[str, str]]:
     """The workbook's relationships: id → (type, part name)."""
     found = {}
     if "xl/_rels/workbook.xml.rels" in archive.NameToInfo:
-        for rel in _elements(archive, "xl/_rels/workbook.xml.rels", (RELS + "Relationship",), counter):
+        for rel in _elements(archive, "xl/_rels/workbook.xml.rels", (RELS + "Relationship",), counter, limits):
             target = rel.get("Target") or ""
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
             found[rel.get("Id") or ""] = (rel.get("Type") or "", path)
     return found
 
 
-def _strings(archive: zipfile.ZipFile, name: str, counter: list[int]) -> list[str]:
+def _strings(archive: zipfile.ZipFile, name: str, counter: list[int], limits: Limits) -> list[str]:
     strings: list[str] = []
     if name not in archive.NameToInfo:
         return strings
     characters = 0
-    for item in _elements(archive, name, (SI,), counter):
+    for item in _elements(archive, name, (SI,), counter, limits):
         text = _text(item).replace("x005F_", "")
         characters += len(text)
         strings.append(text)
-        if len(strings) > sheets.MAX_STRINGS:
-            raise sheets.strings_refusal()
-        if characters > sheets.MAX_TEXT:
-            raise sheets.refuse("file_text", N_("Berkas terlalu rumit untuk dibaca: teksnya lebih dari %(n)s "
-                                                "karakter. Hapus isi yang tidak perlu, atau pecah menjadi beberapa "
-                                                "berkas."), n=sheets.figure(sheets.MAX_TEXT))
+        if len(strings) > limits.strings:
+            raise Over("file_strings")
+        if characters > limits.text:
+            raise Over("file_text")
     return strings
 
 
-def _formats(archive: zipfile.ZipFile, name: str, counter: list[int]) -> tuple[set[int], set[int]]:
+def _formats(archive: zipfile.ZipFile, name: str, counter: list[int], limits: Limits) -> tuple[set[int], set[int]]:
     """The cell styles (index into cellXfs) whose number format is a date, and a duration."""
     dates: set[int] = set()
     durations: set[int] = set()
@@ -116,7 +131,7 @@ def _formats(archive: zipfile.ZipFile, name: str, counter: list[int]) -> tuple[s
         return dates, durations
     custom: dict[int, str] = {}
     index = 0
-    for element in _elements(archive, name, (MAIN + "numFmt", MAIN + "xf"), counter):
+    for element in _elements(archive, name, (MAIN + "numFmt", MAIN + "xf"), counter, limits):
         if element.tag == MAIN + "numFmt":
             custom[int(element.get("numFmtId") or 0)] = element.get("formatCode") or ""
         elif element.getparent().tag == MAIN + "cellXfs":
@@ -148,10 +163,11 @@ class _Sheet:
 
     def value(self, cell: etree._Element):
         kind = cell.get("t", "n")
+        wanted = IS if kind == "inlineStr" else V
+        found = next((child for child in cell if child.tag == wanted), None)
         if kind == "inlineStr":
-            inline = cell.find(IS)
-            return None if inline is None else _text(inline)
-        value = cell.findtext(V) or None
+            return None if found is None else _text(found)
+        value = None if found is None else found.text or None
         if value is None:
             return None
         if kind == "n":
@@ -171,51 +187,49 @@ class _Sheet:
             return from_ISO8601(value)
         return value  # "str" (a formula's text), "e" (#N/A…)
 
-    def rows(self, archive: zipfile.ZipFile, name: str, counter: list[int], cells: list[int]) -> Iterator[tuple]:
+    def rows(self, archive: zipfile.ZipFile, name: str, counter: list[int], cells: list[int],
+             limits: Limits) -> Iterator[tuple]:
         """The rows, numbered as their r says (rows left out come as ()), each up to its last
-        value among the first MAX_COLS columns; openpyxl pads them to MAX_COLS (`sheets` does)."""
-        width = sheets.MAX_COLS
-        values: list = []
-        in_row = column = 0
+        value among the first `limits.cols` columns; openpyxl pads them to that (`sheets` does)."""
+        width = limits.cols
         expected = 1
-        for element in _elements(archive, name, (C, ROW, SHEET_DATA), counter):
-            if element.tag == C:
-                in_row += 1
-                cells[0] += 1
-                if in_row > sheets.MAX_ROW_CELLS:
-                    raise sheets.row_cells_refusal()
-                if cells[0] > sheets.MAX_CELLS:
-                    raise sheets.cells_refusal()
-                reference = element.get("r")
+        for element in _elements(archive, name, (ROW, SHEET_DATA), counter, limits):
+            if element.tag == SHEET_DATA:
+                return  # the rest of the part (merged cells, print setup) is not read
+            if len(element) > limits.row_cells:  # the pre-scan's count bounded the row's size
+                raise Over("file_row_cells")
+            cells[0] += len(element)
+            if cells[0] > limits.cells:
+                raise Over("file_cells")
+            values: list = []
+            column = 0
+            for cell in element.iterchildren(C):
+                reference = cell.get("r")
                 column = _column(reference) if reference else column + 1
                 if column <= width:
-                    value = self.value(element)
+                    value = self.value(cell)
                     if value is not None:
                         values.extend([None] * (column - len(values)))
                         values[column - 1] = value
-            elif element.tag == ROW:
-                number = element.get("r")
-                index = int(float(number)) if number else expected
-                while expected < index:
-                    expected += 1
-                    yield ()
-                if expected <= index:
-                    expected += 1
-                    yield tuple(values)
-                values, in_row, column = [], 0, 0
-            else:
-                return  # the rest of the part (merged cells, print setup) is not read
+            number = element.get("r")
+            index = int(float(number)) if number else expected
+            while expected < index:
+                expected += 1
+                yield ()
+            if expected <= index:
+                expected += 1
+                yield tuple(values)
 
 
-def read(content: bytes) -> Iterator[tuple[str, Iterator[tuple]]]:
-    """(title, rows) of each worksheet, in the workbook's order."""
+def read(content: bytes, limits: Limits) -> Iterator[tuple[str, Iterator[tuple]]]:
+    """(title, rows) of each worksheet, in the workbook's order; `Over` a limit, or `Damaged`."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         counter, cells = [0], [0]
-        relations = _relations(archive, counter)
+        relations = _relations(archive, counter, limits)
         by_type = {kind.rsplit("/", 1)[-1]: path for kind, path in relations.values()}
         found, epoch = [], CALENDAR_WINDOWS_1900
-        for element in _elements(archive, "xl/workbook.xml", (MAIN + "sheet", MAIN + "workbookPr"), counter):
+        for element in _elements(archive, "xl/workbook.xml", (MAIN + "sheet", MAIN + "workbookPr"), counter, limits):
             if element.tag == MAIN + "workbookPr":
                 epoch = CALENDAR_MAC_1904 if element.get("date1904") in ("1", "true") else epoch
                 continue
@@ -223,10 +237,9 @@ def read(content: bytes) -> Iterator[tuple[str, Iterator[tuple]]]:
             if kind.endswith("/worksheet"):
                 found.append((element.get("name") or "", path))
         # Parts not related but at their usual place are read too (openpyxl finds them by content type).
-        strings = _strings(archive, by_type.get("sharedStrings", "xl/sharedStrings.xml"), counter)
-        sheet = _Sheet(strings, *_formats(archive, by_type.get("styles", "xl/styles.xml"), counter), epoch)
-    except (Damaged, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, NotImplementedError,
-            RuntimeError):
-        raise sheets.unreadable() from None
+        strings = _strings(archive, by_type.get("sharedStrings", "xl/sharedStrings.xml"), counter, limits)
+        sheet = _Sheet(strings, *_formats(archive, by_type.get("styles", "xl/styles.xml"), counter, limits), epoch)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, NotImplementedError, RuntimeError):
+        raise Damaged() from None
     for title, path in found:
-        yield title, sheet.rows(archive, path, counter, cells)
+        yield title, sheet.rows(archive, path, counter, cells, limits)

@@ -5,6 +5,7 @@ kept, the server process's peak memory barely moved (the file is read in a child
 another user's page answered while the upload was being read."""
 from __future__ import annotations
 
+import functools
 import http.client
 import re
 import threading
@@ -110,6 +111,14 @@ def _status(field: str) -> int:
         return int(re.search(rf"^{field}:\s+(\d+) kB", status.read(), re.M).group(1)) * 1024
 
 
+def timed(result: dict, done: threading.Event, work) -> None:
+    """`work()`'s (status, text), its peak memory growth and its (start, end) into `result`."""
+    started = time.perf_counter()
+    (result["status"], result["text"]), result["growth"] = peak_growth(work)
+    result["window"] = (started, time.perf_counter())
+    done.set()
+
+
 @pytest.mark.parametrize("route", ROUTES)
 def test_every_hostile_file_is_refused_quickly_while_others_are_served(served, shapes, route, tmp_path):
     username, field = ROUTES[route]
@@ -120,17 +129,9 @@ def test_every_hostile_file_is_refused_quickly_while_others_are_served(served, s
         answered: list[tuple[float, float]] = []
         done = threading.Event()
         result: dict = {}
-
         page = uploader.send("GET", route)[1]
-
-        def upload():
-            started = time.perf_counter()
-            (result["status"], result["text"]), result["growth"] = peak_growth(
-                lambda: uploader.upload(route, page, field, filename, data))  # noqa: B023 - run before the loop moves on
-            result["window"] = (started, time.perf_counter())
-            done.set()
-
-        thread = threading.Thread(target=upload)
+        thread = threading.Thread(target=timed, args=(result, done, functools.partial(
+            uploader.upload, route, page, field, filename, data)))
         thread.start()
         while not done.is_set():
             began = time.perf_counter()
