@@ -11,20 +11,24 @@ import pickle
 import resource
 import select
 import signal
+import struct
 import time
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
 CHUNK = 1 << 20
 OUT_OF_MEMORY = 3  # the child's exit status after a MemoryError
+MORE, RESULT = b"T", b"R"  # the child's frames: more time asked for (a double), then the result
+_channel: list[int] = []  # in the child: the pipe to the parent
 
 
 class Exceeded(Exception):
-    """The work went past a limit: `kind` is "time", "memory" or "size" (its result too big)."""
+    """The work went past a limit: `kind` is "time" (`seconds` it had), "memory" or "size" (its
+    result too big)."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, seconds: float = 0.0):
         super().__init__(kind)
-        self.kind = kind
+        self.kind, self.seconds = kind, seconds
 
 
 def _virtual_size() -> int:
@@ -50,17 +54,26 @@ def _limit(memory: int, seconds: float) -> None:
         pass
 
 
-def run(work: Callable[[], T], seconds: float, memory: int, max_result: int) -> T:
+def allow(seconds: float) -> None:
+    """From inside `work`: ask for `seconds` more than `run`'s (up to its `most`), for work
+    known to be large but within bounds (so many cells to parse). Nothing outside a child."""
+    if _channel:
+        os.write(_channel[0], MORE + struct.pack("<d", seconds))
+
+
+def run(work: Callable[[], T], seconds: float, memory: int, max_result: int, most: float | None = None) -> T:
     """`work()` computed in a child limited to `memory` bytes more than it started with and
-    `seconds` of wall time, its pickled result at most `max_result` bytes; otherwise `Exceeded`.
-    An exception inside `work` comes back as itself when it pickles."""
+    `seconds` of wall time (more if it asks with `allow`, `most` in all), its pickled result at
+    most `max_result` bytes; otherwise `Exceeded`. An exception inside `work` comes back as
+    itself when it pickles."""
     readable, writable = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child: coverage and pytest never see it finish
         status = 1
         try:
             os.close(readable)
-            _limit(memory, seconds)
+            _channel.append(writable)
+            _limit(memory, most or seconds)
             try:
                 payload = pickle.dumps((True, work()), pickle.HIGHEST_PROTOCOL)
             except MemoryError:
@@ -69,14 +82,16 @@ def run(work: Callable[[], T], seconds: float, memory: int, max_result: int) -> 
             except Exception as error:  # handed to the parent to raise
                 payload = pickle.dumps((False, error), pickle.HIGHEST_PROTOCOL)
             with os.fdopen(writable, "wb") as out:
+                out.write(RESULT)
                 out.write(payload)
             status = 0
         finally:
             os._exit(status)
     os.close(writable)
     chunks: list[bytes] = []
-    size, why = 0, None
-    deadline = time.monotonic() + seconds
+    size, why, head = 0, None, b""
+    started = time.monotonic()
+    deadline = started + seconds
     poll = select.poll()
     poll.register(readable, select.POLLIN | select.POLLHUP)
     try:
@@ -88,6 +103,18 @@ def run(work: Callable[[], T], seconds: float, memory: int, max_result: int) -> 
             chunk = os.read(readable, CHUNK)
             if not chunk:
                 break
+            if not chunks:  # frames asking for time, until the result begins
+                head += chunk
+                while head[:1] == MORE and len(head) >= 9:
+                    asked = struct.unpack("<d", head[1:9])[0]
+                    deadline = started + min(seconds + max(asked, 0.0), most or seconds)
+                    head = head[9:]
+                if head[:1] != RESULT:
+                    continue
+                chunk, head = head[1:], b""
+                if not chunk:
+                    chunks.append(b"")
+                    continue
             size += len(chunk)
             if size > max_result:
                 why = "size"
@@ -99,11 +126,13 @@ def run(work: Callable[[], T], seconds: float, memory: int, max_result: int) -> 
             os.kill(pid, signal.SIGKILL)
         status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     if why:
-        raise Exceeded(why)
+        raise Exceeded(why, deadline - started)
     if status == -signal.SIGXCPU:
-        raise Exceeded("time")
+        raise Exceeded("time", deadline - started)
     if status != 0:  # a MemoryError, or killed on the way (an allocation refused in C code)
         raise Exceeded("memory")
+    if not chunks:
+        raise Exceeded("memory")  # gone without a result
     ok, value = pickle.loads(b"".join(chunks))
     if not ok:
         raise value

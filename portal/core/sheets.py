@@ -36,6 +36,8 @@ MAX_STRINGS = 600_000  # shared strings of an .xlsx: no more than its cells
 MAX_TEXT = 20_000_000  # their characters, summed
 MAX_CELL_CHARS = 32_767  # one CSV cell: Excel's own limit for a cell
 READ_SECONDS = 1.5  # wall time to read a file, in the child
+CELL_SECONDS = 15e-6  # more for each cell the first count of an .xlsx found (~8 µs each on 2 cores)
+READ_MOST = 10.0  # and at most this in all: a list of MAX_ROWS × 10 columns needs ~1.7 s
 READ_MEMORY = 200 * 1024 * 1024  # the child's memory on top of what it starts with
 MAX_RESULT = 48 * 1024 * 1024  # the rows it sends back, pickled
 HEADER_SCAN = 20  # title rows allowed above the header
@@ -82,8 +84,8 @@ def worksheets(content: bytes, filename: str) -> Iterator[tuple[str, Iterator[tu
     """(title, rows) of each worksheet of an .xlsx, or ("", rows) of a .csv; rows are tuples of at
     most MAX_COLS cells, MAX_PHYSICAL rows at most. Refuses files empty, too big, of another type,
     corrupt, or over a limit, here or while the rows are read. The file is read whole in a child
-    process (`bounded`: READ_SECONDS, READ_MEMORY, MAX_RESULT) and its rows replayed here, a
-    refusal where the reading met it."""
+    process (`bounded`: READ_SECONDS, plus CELL_SECONDS a cell of an .xlsx up to READ_MOST;
+    READ_MEMORY, MAX_RESULT) and its rows replayed here, a refusal where the reading met it."""
     if not content:
         raise refuse("file_empty", N_("Berkas kosong."))
     if len(content) > MAX_BYTES:
@@ -92,20 +94,21 @@ def worksheets(content: bytes, filename: str) -> Iterator[tuple[str, Iterator[tu
     from portal.core import xlsx  # noqa: F401 - imported before the fork, not in every child
 
     try:
-        found, last = bounded.run(lambda: _read_all(content, filename), READ_SECONDS, READ_MEMORY, MAX_RESULT)
+        found, last = bounded.run(lambda: _read_all(content, filename), READ_SECONDS, READ_MEMORY, MAX_RESULT,
+                                  READ_MOST)
     except bounded.Exceeded as exceeded:
-        raise _exceeded(exceeded.kind) from None
+        raise _exceeded(exceeded.kind, exceeded.seconds) from None
     for title, width, rows, stop in found:
         yield title, _replay(rows, width, stop)
     if last is not None:
         raise Refused(last)
 
 
-def _exceeded(kind: str) -> Refused:
+def _exceeded(kind: str, seconds: float) -> Refused:
     if kind == "time":
         return refuse("file_time", N_("Berkas terlalu rumit untuk dibaca: waktu baca habis (lebih dari %(s)s detik). "
                                       "Hapus isi yang tidak perlu, atau pecah menjadi beberapa berkas."),
-                      s=f"{READ_SECONDS:g}".replace(".", ","))
+                      s=f"{seconds:.1f}".replace(".", ","))
     if kind == "size":
         return refuse("file_content", N_("Berkas terlalu rumit untuk dibaca: isi selnya lebih dari %(mb)d MB. Hapus "
                                          "isi yang tidak perlu, atau pecah menjadi beberapa berkas."),
@@ -186,12 +189,12 @@ def cells_refusal() -> Refused:
                   n=figure(MAX_CELLS))
 
 
-def inspect_xlsx(content: bytes) -> None:
+def inspect_xlsx(content: bytes) -> int:
     """Refuse the .xlsx before anything parses it: not a workbook, more than MAX_MEMBERS parts,
     more than MAX_MEMBER declared for one part or MAX_UNZIPPED for all (zipfile never unpacks a
     part past its declared size; the bytes are counted as they inflate too), a DTD in any part
     (an entity bomb; a workbook never has one), more than MAX_CELLS cells or MAX_STRINGS shared
-    strings, found in one pass over chunks."""
+    strings, found in one pass over chunks. Returns the cells counted."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, ValueError, OSError):
@@ -242,6 +245,7 @@ def inspect_xlsx(content: bytes) -> None:
                 raise cells_refusal()
             if strings > MAX_STRINGS:
                 raise strings_refusal()
+    return cells
 
 
 def _count(pattern: re.Pattern, tag: bytes, data: bytes) -> int:
@@ -260,7 +264,7 @@ def strings_refusal() -> Refused:
 
 
 def _xlsx(content: bytes) -> Iterator[tuple[str, Iterator[tuple]]]:
-    inspect_xlsx(content)
+    bounded.allow(inspect_xlsx(content) * CELL_SECONDS)  # a large list needs longer than a small one
     from portal.core import xlsx
 
     limits = xlsx.Limits(CHUNK, MAX_MEMBER, MAX_UNZIPPED, MAX_STRINGS, MAX_TEXT, MAX_COLS, MAX_ROW_CELLS, MAX_CELLS)

@@ -104,3 +104,13 @@ def test_the_column_of_a_reference_and_a_damaged_one():
             xlsx._column(bad)
     sheet = b"<worksheet " + SHEET_NS + b'><sheetData><row r="1"><c r="A-1"><v>1</v></c></row></sheetData></worksheet>'
     assert refusal(with_member(GOOD, "xl/worksheets/sheet1.xml", sheet)).problem.code == "file_corrupt"
+
+
+def test_a_list_of_the_most_rows_allowed_is_read_in_the_time_it_is_given():
+    """20,000 rows of 10 columns (MAX_ROWS): the time grows with the cells counted first."""
+    wb = openpyxl.Workbook()
+    for n in range(sheets.MAX_ROWS):
+        wb.active.append([n + 1, f"1609{n:012d}", f"Nama {n}", "L", "12-03-1985", "Dusun", "Bumi Agung", "Muara Dua",
+                          "081234567890", "PEKSOS"])
+    rows = by_portal(save(wb))[0][1]
+    assert len(rows) == sheets.MAX_ROWS and rows[-1][:2] == (sheets.MAX_ROWS, f"1609{sheets.MAX_ROWS - 1:012d}")
