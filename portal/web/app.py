@@ -143,6 +143,7 @@ def init_app(app: Flask) -> None:
     def _request_start() -> None:
         g.started = time.perf_counter()
         db.session.info["ip"] = request.remote_addr  # audit events record where a change came from
+        _log_start()
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -165,6 +166,15 @@ def init_app(app: Flask) -> None:
 
 
 REQUEST_LOG = logging.getLogger("portal.request")
+START_LOG = logging.getLogger("portal.request.start")  # through portal.request's handler
+
+
+def _log_start() -> None:
+    """A line as a request starts, so one killed or timed out on the way still leaves a trace."""
+    START_LOG.info(json.dumps({
+        "start": True, "method": request.method, "path": request.path,
+        "user": current_user.get_id().split(":")[0] if current_user.is_authenticated else None,
+        "ip": request.remote_addr}))
 
 
 def _log_request(response: Response) -> None:

@@ -267,3 +267,16 @@ def test_every_page_of_a_logged_in_user_and_the_api_stay_no_store(client, auth, 
         assert client.get(url).headers["Cache-Control"] == "no-store", url
     anonymous = client.application.test_client().get("/api/summary")
     assert anonymous.status_code == 401 and anonymous.headers["Cache-Control"] == "no-store"  # the API's own
+
+
+def test_a_line_is_logged_as_each_request_starts(client, auth, world, caplog):
+    """So that a request killed on the way (a worker timed out) still leaves its trace."""
+    import json
+    import logging
+    caplog.set_level(logging.INFO, logger="portal.request")
+    auth.login("dinsos")
+    client.get("/antrian/?q=1609011203850002")
+    starts = [json.loads(r.getMessage()) for r in caplog.records if r.name == "portal.request.start"]
+    assert [(s["method"], s["path"]) for s in starts] == [("POST", "/masuk"), ("GET", "/antrian/")]
+    assert starts[0]["user"] is None and starts[1]["user"] == str(world.users["dinsos"].id) and starts[1]["start"]
+    assert all("1609011203850002" not in r.getMessage() for r in caplog.records)
