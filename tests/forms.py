@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -42,6 +42,12 @@ BUTTON_TYPES = {"submit", "reset", "button", "image"}
 # Where the portal says what went wrong: alerts, the flash of an error, a field's or a row's error.
 MESSAGE_CLASSES = {"field-error", "row-msg", "error-page"}
 
+
+
+def wib_today() -> date:
+    """Today in the regency (WIB, UTC+7), written again here: from 17:00 UTC the server's own
+    date is a day behind the portal's."""
+    return datetime.now(timezone(timedelta(hours=7))).date()
 
 @dataclass
 class Control:
@@ -314,7 +320,7 @@ class Filler:
 
     def __init__(self, values: dict | None = None, today: date | None = None):
         self.values = values or {}
-        self.today = today or date.today()
+        self.today = today or wib_today()
         self.serial = 0
 
     def known(self, control: Control, target: str) -> str | None:

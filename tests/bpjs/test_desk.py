@@ -13,9 +13,9 @@ from portal.county import history
 from portal.queue import transitions as t
 from portal.web.extensions import db
 from tests.conftest import HTMX
-from tests.forms import form
+from tests.forms import form, wib_today
 
-TODAY = date.today()
+TODAY = wib_today()
 
 
 def enrol(world, worker, kpj="26000000001", on=TODAY, actor="bpjs"):

@@ -3,12 +3,13 @@ page, open in another browser context, within its polling interval and without a
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from portal.core.models import RejectReason, Worker
 from tests.e2e.support import POLL_SECONDS, expect, figure, mark_document, read, same_document
+from tests.forms import wib_today
 
 COUNTY = "#county"
 WITHIN_A_POLL = (POLL_SECONDS + 5) * 1000  # ms: one interval plus a margin for a slow machine
@@ -56,7 +57,7 @@ def test_bpjs_enrolment_moves_the_coverage_on_the_county_page(pages, live):
     row = desk.locator("#results tbody tr").filter(has=desk.locator("form.enrol-form")).first
     row_id = row.get_attribute("id")
     row.locator("input[name=kpj]").fill("31234567890")
-    on = date.today() - timedelta(days=3)
+    on = wib_today() - timedelta(days=3)
     row.locator("input[name=enrolled_on]").fill(on.isoformat())
     row.get_by_role("button", name="Catat terdaftar").click()
     done = desk.locator(f"#{row_id}")
