@@ -16,11 +16,12 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
-from datetime import datetime, timezone
 from typing import NamedTuple
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from portal.core import clock
 
 _PENDING = "audit_anchor"  # session.info key: the head this transaction will commit
 _log = logging.getLogger("portal.audit")
@@ -92,7 +93,7 @@ def note_reset(head: tuple[int, str] | None, reason: str, replaced: tuple[int, s
 
 
 def _append(body: str, strict: bool = False) -> None:
-    line = f"{datetime.now(timezone.utc).isoformat(timespec='seconds')} {body}\n"
+    line = f"{clock.now().isoformat(timespec='seconds')} {body}\n"
     target = _config["path"]
     try:
         if target is None:
